@@ -1,0 +1,5 @@
+"""Allow ``python -m actionbot``."""
+
+from actionbot.cli import main
+
+raise SystemExit(main())

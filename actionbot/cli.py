@@ -1,0 +1,101 @@
+"""The ``actionbot`` command: run, check-config, demo.
+
+Exit codes: 0 ok, 2 bad config or login refused, 3 the homeserver revoked the session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from actionbot import __version__
+from actionbot.app import Bot
+from actionbot.config import Config, load_config
+from actionbot.logs import setup_logging
+
+
+def _load(path: str) -> Config | None:
+    result = load_config(path)
+    if isinstance(result, list):
+        print(f"{path}: {len(result)} problem(s) in the configuration:", file=sys.stderr)
+        for error in result:
+            print(f"  - {error}", file=sys.stderr)
+        return None
+    return result
+
+
+async def _run_until_signal(config: Config) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return await Bot(config).run(stop)
+
+
+def _setup_logging(config: Config) -> None:
+    setup_logging(
+        level=config.log_level,
+        fmt=config.log_format,
+        secrets=[s for s in (config.password, config.access_token) if s],
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    _setup_logging(config)
+    return asyncio.run(_run_until_signal(config))
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    print(
+        f"{args.config}: OK (bot {config.user_id} on {config.homeserver}, "
+        f"store {config.store_path})"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        from actionbot import demo
+    except ImportError as exc:  # pragma: no cover - depends on installed extras
+        print(f"the demo needs Synapse: pip install 'actionbot[demo]' ({exc})", file=sys.stderr)
+        return 2
+    data_dir = Path(args.dir).resolve()
+    server, config, info = demo.prepare(data_dir, args.port)
+    try:
+        _setup_logging(config)
+        print(demo.banner(info), flush=True)
+        return asyncio.run(_run_until_signal(config))
+    finally:
+        server.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="actionbot", description=__doc__)
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("-c", "--config", required=True, help="path to config.yaml")
+    run.set_defaults(func=cmd_run)
+    check = sub.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("-c", "--config", required=True, help="path to config.yaml")
+    check.set_defaults(func=cmd_check_config)
+    demo = sub.add_parser("demo", help="run a local demo network (throwaway Synapse)")
+    demo.add_argument("--dir", default=os.environ.get("ACTIONBOT_DEMO_DIR", "demo-data"))
+    demo.add_argument("--port", type=int, default=None)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,1 @@
+"""Chat commands: parse a message into a request, call the core, render a reply."""

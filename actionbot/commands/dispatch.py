@@ -1,0 +1,103 @@
+"""Route a message to its command handler; every path ends in a reply.
+
+Handlers: guard → parse → decide → persist → reply. Unexpected exceptions are bugs:
+they are logged (without the message text) and the person gets a short apology instead
+of silence or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from actionbot.commands import help as help_text
+from actionbot.commands import node
+from actionbot.commands.context import CommandContext, Outcome, Services
+from actionbot.commands.parse import parse_invocation
+from actionbot.commands.registry import CommandSpec, Match, find
+from actionbot.commands.reply import code, error_reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Commands:
+    """The command table bound to the services it needs."""
+
+    services: Services
+    table: tuple[CommandSpec, ...]
+
+    async def handle(self, ctx: CommandContext, body: str) -> Outcome | None:
+        """The outcome for a message, or None when the message is not a command."""
+        invocation = parse_invocation(body, ctx.prefix)
+        if invocation is None:
+            return None
+        if invocation.too_long:
+            return Outcome(reply=error_reply("That command is too long for me to read."))
+        found = find(self.table, invocation.words)
+        if not isinstance(found, Match):
+            return Outcome(reply=help_text.unknown_command(found, ctx.prefix))
+        try:
+            return await found.spec.handler(ctx, self.services, found.args)
+        except Exception:
+            log.exception(
+                "command failed", extra={"command": found.spec.name, "room_id": ctx.room_id}
+            )
+            return Outcome(
+                reply=error_reply(
+                    [
+                        "Something went wrong while handling ",
+                        code(ctx.prefix + found.spec.name),
+                        ". Nothing was changed; please try again later.",
+                    ],
+                )
+            )
+
+
+def build_commands(services: Services) -> Commands:
+    """The command table. ``help`` reads the same table it is part of."""
+    table: list[CommandSpec] = []
+
+    async def help_handler(ctx: CommandContext, _s: Services, args: tuple[str, ...]) -> Outcome:
+        if not args:
+            return Outcome(reply=help_text.overview(table, ctx.prefix))
+        return Outcome(reply=help_text.detail(table, args, ctx.prefix))
+
+    table.extend(
+        [
+            CommandSpec(
+                path=("help",),
+                usage="help [command]",
+                summary="list the commands, or explain one",
+                examples=("help node register",),
+                handler=help_handler,
+            ),
+            CommandSpec(
+                path=("node", "register"),
+                usage="node register <name…> [tz=<IANA zone>] [lang=<code>]",
+                summary="make this room a node of the network (moderators only)",
+                details="Sending it again updates the name, time zone or language. "
+                "Without tz= or lang= the bot's defaults are used.",
+                examples=(
+                    "node register Kyiv Collective tz=Europe/Kyiv lang=uk",
+                    "node register Solidarity Lisboa tz=Europe/Lisbon lang=pt",
+                ),
+                handler=node.register,
+            ),
+            CommandSpec(
+                path=("node",),
+                usage="node",
+                summary="show this room's node",
+                examples=("node",),
+                handler=node.show,
+            ),
+            CommandSpec(
+                path=("nodes",),
+                usage="nodes",
+                summary="list all nodes of the network (names, zones, languages, servers)",
+                examples=("nodes",),
+                handler=node.list_all,
+            ),
+        ]
+    )
+    return Commands(services=services, table=tuple(table))

@@ -1,0 +1,59 @@
+"""The command table and how a list of words finds its entry.
+
+Rule: the longest command path that prefixes the words wins (``node register`` before
+``node``); the remaining words are the arguments. Command words match case-insensitively.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from actionbot.commands.context import Handler
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandSpec:
+    path: tuple[str, ...]
+    usage: str  # without the prefix, e.g. "node register <name…> [tz=<zone>]"
+    summary: str
+    examples: tuple[str, ...]
+    handler: Handler
+    details: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Match:
+    spec: CommandSpec
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoMatch:
+    word: str
+    suggestions: tuple[str, ...]
+
+
+def find(table: Sequence[CommandSpec], words: Sequence[str]) -> Match | NoMatch:
+    lowered = [w.lower() for w in words]
+    best: CommandSpec | None = None
+    for spec in table:
+        n = len(spec.path)
+        if tuple(lowered[:n]) == spec.path and (best is None or n > len(best.path)):
+            best = spec
+    if best is not None:
+        return Match(spec=best, args=tuple(words[len(best.path) :]))
+    first = lowered[0] if lowered else ""
+    names = sorted({spec.path[0] for spec in table})
+    return NoMatch(word=first, suggestions=tuple(difflib.get_close_matches(first, names, n=2)))
+
+
+def specs_under(table: Sequence[CommandSpec], words: Sequence[str]) -> list[CommandSpec]:
+    """Entries whose path starts with ``words`` (for ``!help node``)."""
+    lowered = tuple(w.lower() for w in words)
+    return [s for s in table if s.path[: len(lowered)] == lowered]

@@ -1,0 +1,394 @@
+"""The one owner of the nio client: login, device reuse, E2EE trust, sync and sending.
+
+Decisions:
+- nio's own retry loops are switched off (``max_limit_exceeded=0``, ``max_timeouts=0``):
+  by default nio sleeps and retries forever in silence, which looks like a hang. Here a
+  429 or a network error comes back as a value; the sync loop and the outbox decide how
+  long to wait, and log every back-off.
+- Login happens once. The device id, access token and crypto-store pickle key are saved
+  in the bot's database and reused on every start, so people's clients keep encrypting
+  to the same device.
+- Trust policy ``tofu`` (default): a device is trusted the first time the bot sees it;
+  nio refuses a later change of that device's signing key, so a swapped key is not
+  silently accepted. ``all``: encrypt to every device without recording trust.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    JoinError,
+    LocalProtocolError,
+    LoginResponse,
+    MegolmEvent,
+    OlmUnverifiedDeviceError,
+    RoomLeaveError,
+    RoomSendResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+from nio.exceptions import OlmTrustError
+
+from actionbot.config import Config
+from actionbot.core.power import effective_level
+from actionbot.store.session import SavedSession, SessionStore
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the network or server is unavailable right now", not a bug.
+try:
+    from aiohttp import ClientError as _AiohttpError
+except ImportError:  # pragma: no cover - aiohttp is a nio dependency
+    _AiohttpError = OSError  # type: ignore[misc,assignment]
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, _AiohttpError)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sent:
+    event_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimited:
+    retry_after: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendFailed:
+    reason: str
+    permanent: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncFailed:
+    reason: str
+    retry_after: timedelta | None = None
+    fatal: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginFailed:
+    reason: str
+
+
+def _error_text(resp: ErrorResponse) -> str:
+    return f"{resp.status_code or 'error'}: {resp.message or ''}".strip()
+
+
+def _retry_after(resp: ErrorResponse) -> timedelta | None:
+    ms = getattr(resp, "retry_after_ms", None)
+    if resp.status_code == "M_LIMIT_EXCEEDED" or ms:
+        return timedelta(milliseconds=ms or 5000)
+    return None
+
+
+class Connection:
+    """A logged-in Matrix client for the bot's account."""
+
+    def __init__(self, client: AsyncClient, *, trust: str) -> None:
+        self.client = client
+        self.trust = trust
+
+    @property
+    def user_id(self) -> str:
+        return self.client.user_id
+
+    @property
+    def device_id(self) -> str:
+        return self.client.device_id or ""
+
+    @property
+    def fingerprint(self) -> str:
+        """The device's ed25519 key, grouped for reading aloud during verification."""
+        olm = self.client.olm
+        if olm is None:
+            return ""
+        key = olm.account.identity_keys["ed25519"]
+        return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+    # --- login ---------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls, config: Config, sessions: SessionStore, *, now: datetime
+    ) -> Connection | LoginFailed:
+        """Restore the saved device, or log in once and save it."""
+        config.crypto_store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        saved = await sessions.load()
+        if saved and (saved.user_id != config.user_id or saved.homeserver != config.homeserver):
+            log.warning("saved login is for another account or server; logging in again")
+            await sessions.forget()
+            saved = None
+
+        if saved is not None:
+            conn = cls._build(config, saved.pickle_key)
+            conn.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+            check = await conn._whoami()
+            if isinstance(check, LoginFailed) and "M_UNKNOWN_TOKEN" in check.reason:
+                log.error("the saved access token was revoked; a new login is needed")
+                await conn.close()
+                await sessions.forget()
+                saved = None
+            else:
+                log.info("restored saved login", extra={"device_id": saved.device_id})
+                return conn
+
+        pickle_key = secrets.token_urlsafe(32)
+        conn = cls._build(config, pickle_key)
+        if config.access_token:
+            conn.client.access_token = config.access_token
+            who = await conn._whoami()
+            if isinstance(who, LoginFailed):
+                await conn.close()
+                return who
+            if not who.device_id:
+                await conn.close()
+                return LoginFailed(reason="the access token has no device; use a password")
+            if who.user_id != config.user_id:
+                await conn.close()
+                return LoginFailed(reason="the access token belongs to another user")
+            conn.client.restore_login(who.user_id, who.device_id, config.access_token)
+            device_id, token = who.device_id, config.access_token
+        elif config.password:
+            try:
+                resp = await conn.client.login(
+                    password=config.password, device_name=config.device_name
+                )
+            except NETWORK_ERRORS as exc:
+                await conn.close()
+                return LoginFailed(reason=f"cannot reach the homeserver: {type(exc).__name__}")
+            if not isinstance(resp, LoginResponse):
+                await conn.close()
+                return LoginFailed(reason=f"login refused ({_error_text(resp)})")
+            device_id, token = resp.device_id, resp.access_token
+        else:  # config validation makes this unreachable
+            return LoginFailed(reason="no password or access token configured")
+        await sessions.save(
+            SavedSession(
+                homeserver=config.homeserver,
+                user_id=config.user_id,
+                device_id=device_id,
+                access_token=token,
+                pickle_key=pickle_key,
+                created_at=now,
+            )
+        )
+        log.info("logged in; device saved for reuse", extra={"device_id": device_id})
+        return conn
+
+    @classmethod
+    def _build(cls, config: Config, pickle_key: str) -> Connection:
+        client_config = AsyncClientConfig(
+            max_limit_exceeded=0,
+            max_timeouts=0,
+            store_sync_tokens=False,
+            encryption_enabled=True,
+            pickle_key=pickle_key,
+            request_timeout=config.sync_timeout.total_seconds() + 30,
+        )
+        client = AsyncClient(
+            config.homeserver,
+            config.user_id,
+            store_path=str(config.crypto_store_path),
+            config=client_config,
+        )
+        return cls(client, trust=config.trust)
+
+    async def _whoami(self) -> WhoamiResponse | LoginFailed:
+        try:
+            resp = await self.client.whoami()
+        except NETWORK_ERRORS as exc:
+            return LoginFailed(reason=f"cannot reach the homeserver: {type(exc).__name__}")
+        if isinstance(resp, WhoamiResponse):
+            return resp
+        return LoginFailed(reason=_error_text(resp))
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    # --- sync and keys ---------------------------------------------------------------------
+
+    async def sync(
+        self, *, since: str | None, wait: timedelta, full_state: bool = False
+    ) -> SyncResponse | SyncFailed:
+        """One sync request. ``full_state`` on the first sync after start-up rebuilds nio's
+        room state (members, encryption), which nio does not persist across restarts."""
+        try:
+            resp = await self.client.sync(
+                timeout=int(wait.total_seconds() * 1000), since=since, full_state=full_state
+            )
+        except NETWORK_ERRORS as exc:
+            return SyncFailed(reason=f"network: {type(exc).__name__}")
+        if isinstance(resp, SyncResponse):
+            return resp
+        fatal = resp.status_code in ("M_UNKNOWN_TOKEN", "M_FORBIDDEN")
+        return SyncFailed(reason=_error_text(resp), retry_after=_retry_after(resp), fatal=fatal)
+
+    async def maintain_keys(self) -> None:
+        """Upload, query and claim keys and flush to-device messages, as sync_forever does.
+
+        Uploading right after the first sync is what lets people encrypt to the bot at
+        once; keeping one-time keys topped up keeps it in every key share.
+        """
+        client = self.client
+        steps: list[tuple[str, Any]] = []
+        try:
+            if client.should_upload_keys:
+                steps.append(("keys_upload", await client.keys_upload()))
+            if client.should_query_keys:
+                steps.append(("keys_query", await client.keys_query()))
+            if client.should_claim_keys:
+                users = client.get_users_for_key_claiming()
+                steps.append(("keys_claim", await client.keys_claim(users)))
+            steps.append(("to_device", await client.send_to_device_messages()))
+        except NETWORK_ERRORS as exc:
+            log.warning("key maintenance interrupted", extra={"error": type(exc).__name__})
+            return
+        for name, resp in steps:
+            for item in resp if isinstance(resp, list) else [resp]:
+                if isinstance(item, ErrorResponse):
+                    log.warning(
+                        "key maintenance step failed",
+                        extra={"step": name, "error": _error_text(item)},
+                    )
+        self.trust_devices()
+
+    def trust_devices(self) -> int:
+        """TOFU: trust every not-yet-seen device of the people in encrypted rooms."""
+        if self.trust != "tofu" or self.client.olm is None:
+            return 0
+        trusted = 0
+        for room in self.client.rooms.values():
+            if not room.encrypted:
+                continue
+            for user_id in room.users:
+                for device in self.client.device_store.active_user_devices(user_id):
+                    if device.verified or device.blacklisted or device.ignored:
+                        continue
+                    if device.user_id == self.user_id and device.id == self.device_id:
+                        continue
+                    self.client.verify_device(device)
+                    trusted += 1
+        if trusted:
+            log.info("trusted new devices on first use", extra={"count": trusted})
+        return trusted
+
+    # --- rooms -----------------------------------------------------------------------------
+
+    async def join(self, room_id: str) -> str | None:
+        """Join a room; return None on success or the reason it failed."""
+        try:
+            resp = await self.client.join(room_id)
+        except NETWORK_ERRORS as exc:
+            return f"network: {type(exc).__name__}"
+        return _error_text(resp) if isinstance(resp, JoinError) else None
+
+    async def leave(self, room_id: str) -> str | None:
+        try:
+            resp = await self.client.room_leave(room_id)
+        except NETWORK_ERRORS as exc:
+            return f"network: {type(exc).__name__}"
+        return _error_text(resp) if isinstance(resp, RoomLeaveError) else None
+
+    async def power_level(self, room_id: str, user_id: str) -> int:
+        """The user's effective power level, read from the server's current room state.
+
+        Asked of the server (not nio's cached state) because permission checks are rare
+        and must be right, and nio does not know v12 rooms' privileged creators.
+        """
+        create = await self._state_event(room_id, "m.room.create")
+        if create is None:
+            return 0
+        levels = await self._state_event(room_id, "m.room.power_levels")
+        return effective_level(
+            user_id=user_id,
+            create_event=create,
+            power_levels=levels.get("content") if levels else None,
+        )
+
+    async def _state_event(self, room_id: str, event_type: str) -> dict[str, Any] | None:
+        path = (
+            f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state/"
+            f"{quote(event_type, safe='')}/?format=event"
+        )
+        try:
+            resp = await self.client.send(
+                "GET", path, headers={"Authorization": f"Bearer {self.client.access_token}"}
+            )
+            if resp.status != 200:
+                return None
+            data = await resp.json()
+        except NETWORK_ERRORS:
+            return None
+        if "content" not in data:  # servers that ignore ?format=event return the content
+            data = {"content": data}
+        return data
+
+    def is_encrypted(self, room_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return bool(room and room.encrypted)
+
+    # --- encryption helpers ------------------------------------------------------------------
+
+    async def request_room_key(self, event: MegolmEvent) -> None:
+        try:
+            resp = await self.client.request_room_key(event)
+        except LocalProtocolError:
+            return  # already requested for this session
+        except NETWORK_ERRORS as exc:
+            log.warning("room key request failed", extra={"error": type(exc).__name__})
+            return
+        if isinstance(resp, ErrorResponse):
+            log.warning("room key request refused", extra={"error": _error_text(resp)})
+
+    def try_decrypt(self, event: MegolmEvent) -> Any | None:
+        """Decrypt an event whose key may have arrived since; None if still unreadable."""
+        try:
+            decrypted = self.client.decrypt_event(event)
+        except Exception:
+            return None
+        return None if isinstance(decrypted, MegolmEvent) else decrypted
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def send(
+        self, *, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> Sent | RateLimited | SendFailed:
+        """Send one event with a fixed transaction id (so a retry cannot duplicate it)."""
+        for attempt in range(2):
+            self.trust_devices()
+            try:
+                resp = await self.client.room_send(
+                    room_id,
+                    event_type,
+                    content,
+                    tx_id=txn_id,
+                    ignore_unverified_devices=self.trust == "all",
+                )
+            except OlmUnverifiedDeviceError:
+                if attempt == 0 and self.trust == "tofu":
+                    continue  # a device appeared between trust and share; trust it, retry
+                return SendFailed(reason="room has unverified devices")
+            except OlmTrustError as exc:
+                return SendFailed(reason=f"encryption trust: {type(exc).__name__}")
+            except LocalProtocolError as exc:
+                return SendFailed(reason=f"not ready: {exc}")
+            except NETWORK_ERRORS as exc:
+                return SendFailed(reason=f"network: {type(exc).__name__}")
+            if isinstance(resp, RoomSendResponse):
+                return Sent(event_id=resp.event_id)
+            retry_after = _retry_after(resp)
+            if retry_after is not None:
+                return RateLimited(retry_after=retry_after)
+            permanent = resp.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_TOO_LARGE")
+            return SendFailed(reason=_error_text(resp), permanent=permanent)
+        return SendFailed(reason="room has unverified devices")

@@ -1,0 +1,115 @@
+"""Turn a sync response into the few things the bot acts on.
+
+Rules (one place, so they can be read and tested alone):
+- the bot's own events are never acted on;
+- in the batch in which the bot joins a room, events before its join are history, not
+  commands for it, and are skipped — except undecryptable ones, so that someone who
+  wrote just before inviting the bot gets a hint instead of silence (the caller still
+  drops anything older than ``max_command_age``);
+- only ``m.text`` messages can be commands (``m.notice`` is what bots send: ignoring it
+  prevents bot loops);
+- an encrypted event nio could not decrypt is surfaced as :class:`Undecryptable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nio import (
+    InviteMemberEvent,
+    MegolmEvent,
+    RoomMemberEvent,
+    RoomMessageText,
+    SyncResponse,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invite:
+    room_id: str
+    inviter: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextMessage:
+    room_id: str
+    event_id: str
+    sender: str
+    body: str
+    sent_at: datetime
+    encrypted: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Undecryptable:
+    room_id: str
+    event_id: str
+    sender: str
+    session_id: str
+    sent_at: datetime
+    event: MegolmEvent
+
+
+def _when(event: object) -> datetime:
+    return datetime.fromtimestamp(getattr(event, "server_timestamp", 0) / 1000, UTC)
+
+
+def invites(response: SyncResponse, me: str) -> list[Invite]:
+    found = []
+    for room_id, info in response.rooms.invite.items():
+        inviter = ""
+        for event in info.invite_state:
+            if (
+                isinstance(event, InviteMemberEvent)
+                and event.state_key == me
+                and event.membership == "invite"
+            ):
+                inviter = event.sender
+        found.append(Invite(room_id=room_id, inviter=inviter))
+    return found
+
+
+def _is_own_join(event: object, me: str) -> bool:
+    return (
+        isinstance(event, RoomMemberEvent)
+        and event.state_key == me
+        and event.membership == "join"
+        and event.prev_membership != "join"
+    )
+
+
+def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptable]:
+    items: list[TextMessage | Undecryptable] = []
+    for room_id, info in response.rooms.join.items():
+        events = list(info.timeline.events)
+        start = 0
+        for index, event in enumerate(events):
+            if _is_own_join(event, me):
+                start = index + 1
+        for index, event in enumerate(events):
+            if getattr(event, "sender", me) == me:
+                continue
+            if isinstance(event, RoomMessageText) and index >= start:
+                items.append(
+                    TextMessage(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        sender=event.sender,
+                        body=event.body,
+                        sent_at=_when(event),
+                        encrypted=bool(getattr(event, "decrypted", False)),
+                    )
+                )
+            elif isinstance(event, MegolmEvent):
+                items.append(
+                    Undecryptable(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        sender=event.sender,
+                        session_id=event.session_id,
+                        sent_at=_when(event),
+                        event=event,
+                    )
+                )
+    return items

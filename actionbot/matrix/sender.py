@@ -1,0 +1,179 @@
+"""The outbox worker: turns pending outbox rows into Matrix events.
+
+- Concurrency is bounded (``sending.concurrency``) and at most one message per room is
+  in flight, so replies in one room keep their order.
+- A 429 pauses *all* sending for the server's ``retry_after`` (rate limits are per
+  account), logged each time; it does not count as a failed attempt.
+- Other failures are retried with exponential back-off up to ``sending.max_attempts``;
+  then the row is marked failed with its reason and logged at ERROR, never dropped
+  silently. Permanent errors (forbidden, unknown room) fail at once.
+- Every send reuses the row's transaction id, so a retry after a lost response or a crash
+  is deduplicated by the homeserver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from actionbot.config import Config
+from actionbot.core.outbox import OutboxRow, retry_delay
+from actionbot.matrix.connection import Connection, RateLimited, Sent
+from actionbot.store.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+IDLE_WAIT = timedelta(seconds=30)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        outbox: OutboxStore,
+        connection: Connection,
+        config: Config,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._outbox = outbox
+        self._conn = connection
+        self._config = config
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(config.send_concurrency)
+        self._busy_rooms: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._paused_until: datetime | None = None
+        self._stopping = False
+
+    def notify(self) -> None:
+        """Something was enqueued: look at the outbox now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            wait = await self.pump()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=wait.total_seconds())
+            except TimeoutError:
+                pass
+
+    async def pump(self) -> timedelta:
+        """Start deliveries for due rows; return how long to sleep before looking again."""
+        now = self._clock()
+        if self._paused_until and now < self._paused_until:
+            return self._paused_until - now
+        for row in await self._outbox.due(now=now, limit=100):
+            if row.room_id in self._busy_rooms:
+                continue
+            self._busy_rooms.add(row.room_id)
+            task = asyncio.create_task(self._deliver(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        next_due = await self._outbox.next_due_at()
+        if next_due is None:
+            return IDLE_WAIT
+        return max(timedelta(milliseconds=50), min(IDLE_WAIT, next_due - self._clock()))
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            async with self._slots:
+                if self._paused_until and self._clock() < self._paused_until:
+                    return  # picked up again after the pause
+                result = await self._conn.send(
+                    room_id=row.room_id,
+                    event_type=row.event_type,
+                    content=row.content,
+                    txn_id=row.txn_id,
+                )
+                now = self._clock()
+                if isinstance(result, Sent):
+                    await self._outbox.mark_sent(row.id, event_id=result.event_id, now=now)
+                    log.info(
+                        "message sent",
+                        extra={"key": row.key, "room_id": row.room_id, "event_id": result.event_id},
+                    )
+                elif isinstance(result, RateLimited):
+                    self._paused_until = now + result.retry_after
+                    await self._outbox.mark_retry(
+                        row.id,
+                        error="rate limited (429)",
+                        next_attempt_at=self._paused_until,
+                        now=now,
+                        count_attempt=False,
+                    )
+                    log.warning(
+                        "rate limited by the homeserver; backing off",
+                        extra={
+                            "retry_after_ms": int(result.retry_after.total_seconds() * 1000),
+                            "room_id": row.room_id,
+                        },
+                    )
+                else:
+                    attempts = row.attempts + 1
+                    if result.permanent or attempts >= self._config.send_max_attempts:
+                        await self._outbox.mark_failed(row.id, error=result.reason, now=now)
+                        log.error(
+                            "message could not be delivered; giving up",
+                            extra={
+                                "key": row.key,
+                                "room_id": row.room_id,
+                                "attempts": attempts,
+                                "reason": result.reason,
+                            },
+                        )
+                    else:
+                        delay = retry_delay(
+                            attempts,
+                            base=self._config.send_retry_base,
+                            cap=self._config.send_retry_cap,
+                        )
+                        await self._outbox.mark_retry(
+                            row.id, error=result.reason, next_attempt_at=now + delay, now=now
+                        )
+                        log.warning(
+                            "send failed; will retry",
+                            extra={
+                                "key": row.key,
+                                "room_id": row.room_id,
+                                "attempts": attempts,
+                                "reason": result.reason,
+                                "retry_in_s": delay.total_seconds(),
+                            },
+                        )
+        except Exception:
+            log.exception("outbox delivery crashed", extra={"key": row.key})
+        finally:
+            self._busy_rooms.discard(row.room_id)
+            self._wake.set()
+
+    async def stop(self, *, grace: timedelta) -> None:
+        """Stop taking new rows and let in-flight sends finish (bounded by ``grace``)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace.total_seconds())
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning(
+                    "shutdown interrupted in-flight sends; they stay pending",
+                    extra={"count": len(pending)},
+                )
+
+    async def flush(self, *, grace: timedelta) -> bool:
+        """Deliver everything that is due now (used at shutdown). True if nothing is left."""
+        deadline = self._clock() + grace
+        while self._clock() < deadline:
+            await self.pump()
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=0.5)
+                continue
+            due = await self._outbox.due(now=self._clock(), limit=1)
+            if not due:
+                return True
+            await asyncio.sleep(0.05)
+        return False

@@ -1,0 +1,152 @@
+"""Opening the database, applying migrations, and serialising access to it.
+
+One aiosqlite connection is shared by the whole bot. SQLite transactions belong to a
+connection, not to a task, so every access takes an asyncio lock: otherwise one task's
+read could see another task's half-done transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from actionbot.store.migrations import MIGRATIONS, Migration
+
+log = logging.getLogger(__name__)
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db_time(value: datetime) -> str:
+    """Aware datetime → fixed-width UTC text that sorts in time order."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware datetime")
+    return value.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def from_db_time(text: str) -> datetime:
+    return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the file owner-only before SQLite writes access tokens into it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+class Database:
+    """The bot's SQLite database (WAL mode, versioned schema)."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        migrations: Sequence[Migration] = MIGRATIONS,
+        now: datetime | None = None,
+    ) -> Database:
+        """Open (creating if needed, owner-only permissions) and migrate the database."""
+        path = str(path)
+        if path != ":memory:":
+            await asyncio.to_thread(_create_private_file, Path(path))
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        # WAL lets readers (e.g. `actionbot windows --json`) run while the bot writes;
+        # synchronous=FULL because "nothing lost" matters more than write speed here.
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn, path)
+        await db.migrate(migrations, now=now or datetime.now(UTC))
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def migrate(self, migrations: Sequence[Migration], *, now: datetime) -> list[int]:
+        """Apply every migration newer than the stored version; return those applied."""
+        async with self._lock:
+            await self._conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_version (
+                    version INTEGER PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    applied_at TEXT NOT NULL)"""
+            )
+            cur = await self._conn.execute("SELECT MAX(version) FROM schema_version")
+            row = await cur.fetchone()
+            current = row[0] or 0
+        versions = [m.version for m in migrations]
+        if versions != sorted(set(versions)):
+            raise ValueError("migrations must have unique, increasing versions")
+        if current > (versions[-1] if versions else 0):
+            raise RuntimeError(
+                f"database schema version {current} is newer than this actionbot knows; "
+                "upgrade actionbot instead of downgrading"
+            )
+        applied = []
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            async with self.transaction() as tx:
+                for statement in migration.statements:
+                    await tx.execute(statement)
+                await tx.execute(
+                    "INSERT INTO schema_version (version, description, applied_at) "
+                    "VALUES (?, ?, ?)",
+                    (migration.version, migration.description, to_db_time(now)),
+                )
+            log.info(
+                "migration applied",
+                extra={"version": migration.version, "description": migration.description},
+            )
+            applied.append(migration.version)
+        return applied
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("SELECT MAX(version) AS v FROM schema_version")
+        return int(row["v"] or 0) if row else 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one IMMEDIATE transaction; roll back on any exception."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cur = await self._conn.execute(sql, tuple(params))
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            cur = await self._conn.execute(sql, tuple(params))
+            return await cur.fetchone()
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write statement in its own transaction; return the rows changed."""
+        async with self.transaction() as tx:
+            cur = await tx.execute(sql, tuple(params))
+            return cur.rowcount

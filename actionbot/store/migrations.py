@@ -1,0 +1,80 @@
+"""Numbered, described, append-only schema migrations.
+
+Rules: never edit or reorder a migration that has shipped; add a new one instead. Each
+migration runs in its own transaction together with the row that records it, so a crash
+leaves the schema either before or after a migration, never half-way.
+Times are stored as ISO 8601 UTC text (``2027-03-08T16:00:00.000000Z``), which sorts
+correctly as text and stays readable in an audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="session, nodes, handled events, outbox",
+        statements=(
+            """CREATE TABLE session (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                homeserver TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                access_token TEXT NOT NULL,
+                pickle_key TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE kv (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+            """CREATE TABLE nodes (
+                id TEXT PRIMARY KEY,
+                room_id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL UNIQUE,
+                timezone TEXT NOT NULL,
+                language TEXT NOT NULL,
+                homeserver TEXT NOT NULL,
+                registered_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE handled_events (
+                event_id TEXT PRIMARY KEY,
+                room_id TEXT NOT NULL,
+                handled_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE undecryptable_hints (
+                room_id TEXT NOT NULL,
+                session_id TEXT NOT NULL,
+                hinted_at TEXT NOT NULL,
+                PRIMARY KEY (room_id, session_id)
+            )""",
+            """CREATE TABLE outbox (
+                id TEXT PRIMARY KEY,
+                key TEXT NOT NULL UNIQUE,
+                room_id TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                content TEXT NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+                txn_id TEXT NOT NULL UNIQUE,
+                event_id TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+        ),
+    ),
+)

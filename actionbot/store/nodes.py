@@ -1,0 +1,85 @@
+"""Queries for nodes (registered rooms)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+from actionbot.core.nodes import Node
+from actionbot.store.db import Database, from_db_time, to_db_time
+
+
+@dataclass(frozen=True, kw_only=True)
+class NameTaken:
+    """Another room already uses this node name (names are unique, case-insensitively)."""
+
+    name: str
+
+
+def name_key(name: str) -> str:
+    return name.casefold()
+
+
+def _row_to_node(row: aiosqlite.Row) -> Node:
+    return Node(
+        id=row["id"],
+        room_id=row["room_id"],
+        name=row["name"],
+        timezone=row["timezone"],
+        language=row["language"],
+        homeserver=row["homeserver"],
+        registered_at=from_db_time(row["registered_at"]),
+    )
+
+
+class NodeStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_room(self, room_id: str) -> Node | None:
+        row = await self._db.fetchone("SELECT * FROM nodes WHERE room_id = ?", (room_id,))
+        return _row_to_node(row) if row else None
+
+    async def all(self) -> list[Node]:
+        rows = await self._db.fetchall("SELECT * FROM nodes ORDER BY name_key")
+        return [_row_to_node(r) for r in rows]
+
+    async def register(self, node: Node) -> Node | NameTaken:
+        """Insert the node, or update the room's existing node (keeping its id).
+
+        Returns the stored node, or :class:`NameTaken` if another room has the name.
+        """
+        async with self._db.transaction() as tx:
+            cur = await tx.execute(
+                "SELECT room_id FROM nodes WHERE name_key = ?", (name_key(node.name),)
+            )
+            owner = await cur.fetchone()
+            if owner is not None and owner["room_id"] != node.room_id:
+                return NameTaken(name=node.name)
+            await tx.execute(
+                """INSERT INTO nodes (id, room_id, name, name_key, timezone, language,
+                                      homeserver, registered_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (room_id) DO UPDATE SET
+                       name = excluded.name, name_key = excluded.name_key,
+                       timezone = excluded.timezone, language = excluded.language""",
+                (
+                    node.id,
+                    node.room_id,
+                    node.name,
+                    name_key(node.name),
+                    node.timezone,
+                    node.language,
+                    node.homeserver,
+                    to_db_time(node.registered_at),
+                ),
+            )
+            cur = await tx.execute("SELECT * FROM nodes WHERE room_id = ?", (node.room_id,))
+            row = await cur.fetchone()
+        assert row is not None
+        return _row_to_node(row)
+
+    async def id_exists(self, node_id: str) -> bool:
+        row = await self._db.fetchone("SELECT 1 FROM nodes WHERE id = ?", (node_id,))
+        return row is not None

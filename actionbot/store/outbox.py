@@ -1,0 +1,133 @@
+"""Queries for the durable outbox (see :mod:`actionbot.core.outbox` for the states)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from datetime import datetime
+
+import aiosqlite
+
+from actionbot.core.outbox import OutboxRow, OutgoingMessage, Status
+from actionbot.store.db import Database, from_db_time, to_db_time
+
+
+def _new_txn_id() -> str:
+    return "ab" + secrets.token_hex(12)
+
+
+async def insert_message(
+    tx: aiosqlite.Connection, message: OutgoingMessage, *, now: datetime
+) -> bool:
+    """Insert a pending row inside an open transaction; False if the key already exists."""
+    stamp = to_db_time(now)
+    cur = await tx.execute(
+        """INSERT OR IGNORE INTO outbox
+               (id, key, room_id, event_type, content, status, txn_id, attempts,
+                next_attempt_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?)""",
+        (
+            secrets.token_hex(8),
+            message.key,
+            message.room_id,
+            message.event_type,
+            json.dumps(message.content, ensure_ascii=False),
+            _new_txn_id(),
+            stamp,
+            stamp,
+            stamp,
+        ),
+    )
+    return cur.rowcount == 1
+
+
+def _row(row: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=row["id"],
+        key=row["key"],
+        room_id=row["room_id"],
+        event_type=row["event_type"],
+        content=json.loads(row["content"]),
+        status=Status(row["status"]),
+        txn_id=row["txn_id"],
+        event_id=row["event_id"],
+        attempts=row["attempts"],
+        next_attempt_at=from_db_time(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        created_at=from_db_time(row["created_at"]),
+    )
+
+
+class OutboxStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, message: OutgoingMessage, *, now: datetime) -> bool:
+        async with self._db.transaction() as tx:
+            return await insert_message(tx, message, now=now)
+
+    async def due(self, *, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        """Pending rows whose next attempt is due, oldest first."""
+        rows = await self._db.fetchall(
+            """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+               ORDER BY created_at, rowid LIMIT ?""",
+            (to_db_time(now), limit),
+        )
+        return [_row(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._db.fetchone(
+            "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'"
+        )
+        return from_db_time(row["t"]) if row and row["t"] else None
+
+    async def mark_sent(self, row_id: str, *, event_id: str, now: datetime) -> None:
+        await self._db.execute(
+            """UPDATE outbox SET status = 'sent', event_id = ?, attempts = attempts + 1,
+                   last_error = NULL, updated_at = ?
+               WHERE id = ? AND status = 'pending'""",
+            (event_id, to_db_time(now), row_id),
+        )
+
+    async def mark_retry(
+        self,
+        row_id: str,
+        *,
+        error: str,
+        next_attempt_at: datetime,
+        now: datetime,
+        count_attempt: bool = True,
+    ) -> None:
+        await self._db.execute(
+            """UPDATE outbox SET attempts = attempts + ?, last_error = ?,
+                   next_attempt_at = ?, updated_at = ?
+               WHERE id = ? AND status = 'pending'""",
+            (
+                1 if count_attempt else 0,
+                error,
+                to_db_time(next_attempt_at),
+                to_db_time(now),
+                row_id,
+            ),
+        )
+
+    async def mark_failed(self, row_id: str, *, error: str, now: datetime) -> None:
+        await self._db.execute(
+            """UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,
+                   updated_at = ?
+               WHERE id = ? AND status = 'pending'""",
+            (error, to_db_time(now), row_id),
+        )
+
+    async def by_key(self, key: str) -> OutboxRow | None:
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
+        return _row(row) if row else None
+
+    async def all(self) -> list[OutboxRow]:
+        rows = await self._db.fetchall("SELECT * FROM outbox ORDER BY created_at, rowid")
+        return [_row(r) for r in rows]
+
+    async def status_counts(self) -> Counter[str]:
+        rows = await self._db.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        return Counter({r["status"]: r["n"] for r in rows})
