@@ -319,7 +319,9 @@ def parse_config(
     if errors:
         return errors
 
-    if base_dir is not None and "store_path" in values and not values["store_path"].is_absolute():
+    values.setdefault("store_path", Path("data"))
+    # A relative store path is relative to the config file, not to the working directory.
+    if base_dir is not None and not values["store_path"].is_absolute():
         values["store_path"] = base_dir / values["store_path"]
     if not values.get("allowed_servers"):
         values["allowed_servers"] = (server_of(values["user_id"]),)

@@ -4,8 +4,8 @@ Three layers of protection, because people's safety depends on it:
 1. the bot's own code logs ids and outcomes, never message text (reviewed + tested);
 2. a filter replaces every configured secret and anything shaped like a Matrix access
    token with ``[redacted]`` before a record is written;
-3. third-party loggers (nio, aiohttp) are capped at WARNING, since their DEBUG output
-   includes request bodies.
+3. third-party loggers (nio, aiohttp, aiosqlite, …) are capped at WARNING, since their
+   DEBUG output includes request bodies and SQL parameters (a test proved it).
 Fields are passed with ``extra={...}`` and rendered as ``key=value`` (text) or JSON.
 """
 
@@ -26,7 +26,7 @@ REDACTED = "[redacted]"
 # LogRecord attributes that are not user-supplied "extra" fields.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
-NOISY_LIBRARIES = ("nio", "aiohttp", "peewee", "apscheduler")
+NOISY_LIBRARIES = ("nio", "aiohttp", "aiosqlite", "peewee", "apscheduler", "asyncio")
 
 
 class RedactingFilter(logging.Filter):

@@ -54,7 +54,7 @@ def parse_register(args: tuple[str, ...]) -> RegisterRequest | ParseError:
             if not value:
                 return ParseError(message=f"`{key.lower()}=` needs a value")
             options[key.lower()] = value
-        elif sep and key and key.isalpha() and not name_words:
+        elif sep and key.isalpha():
             return ParseError(message=f"unknown option `{key}=`; the options are tz= and lang=")
         else:
             name_words.append(word)

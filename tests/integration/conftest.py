@@ -66,8 +66,9 @@ class RunningBot:
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.bot.run(self._stop))
         ready = asyncio.create_task(self.bot.ready.wait())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=60,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready, self._task}, timeout=60, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             code = self._task.result() if self._task.done() else "timeout"

@@ -95,6 +95,15 @@ class MatrixUser:
         resp = await self.client.room_create(name=name, invite=list(invite), initial_state=state)
         assert isinstance(resp, RoomCreateResponse), resp
         await self.wait_for(lambda s: s.room_id == resp.room_id)
+        # Wait until nio has applied the room's state, or the first message would go out
+        # unencrypted into an encrypted room.
+        for _ in range(100):
+            room = self.client.rooms.get(resp.room_id)
+            if room is not None and room.encrypted == encrypted:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("room state never arrived")
         return resp.room_id
 
     async def invite(self, room_id: str, user_id: str) -> None:

@@ -15,9 +15,11 @@ async def test_help_round_trip(new_user, make_bot, encrypted: bool) -> None:
 
     # The greeting proves the bot joined by invite and can send (and encrypt) to us.
     greeting = await alice.wait_for(
-        lambda s: s.room_id == room
-        and getattr(s.event, "sender", "") == bot.user_id
-        and s.content.get("msgtype") == "m.notice"
+        lambda s: (
+            s.room_id == room
+            and getattr(s.event, "sender", "") == bot.user_id
+            and s.content.get("msgtype") == "m.notice"
+        )
     )
     assert greeting.content["msgtype"] == "m.notice"
     assert "!help" in greeting.content["body"]

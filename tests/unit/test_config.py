@@ -1,0 +1,120 @@
+"""Config validation: every problem reported with its field path and reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actionbot.config import Config, ConfigError, load_config, parse_config
+
+BASE = {
+    "matrix": {
+        "homeserver": "https://matrix.example.org",
+        "user_id": "@actionbot:example.org",
+        "password": "pw-123456",
+    },
+}
+
+
+def _with(section: str, key: str, value) -> dict:
+    raw = {s: dict(v) for s, v in BASE.items()}
+    raw.setdefault(section, {})[key] = value
+    return raw
+
+
+def _errors(raw, env=None, tmp: Path | None = None) -> list[str]:
+    result = parse_config(raw, env=env or {}, base_dir=tmp)
+    assert isinstance(result, list), result
+    return [str(e) for e in result]
+
+
+def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
+    config = parse_config(BASE, env={}, base_dir=tmp_path)
+    assert isinstance(config, Config)
+    assert config.allowed_servers == ("example.org",)  # default: the bot's own server
+    assert config.trust == "tofu"
+    assert config.store_path == tmp_path / "data"
+    assert config.max_command_age == timedelta(minutes=15)
+    assert "pw-123456" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        (
+            "matrix",
+            "homeserver",
+            "matrix.example.org",
+            "matrix.homeserver: must start with https://",
+        ),
+        ("matrix", "user_id", "actionbot", "matrix.user_id: must be a Matrix user id"),
+        ("matrix", "user_id", 42, "matrix.user_id: must be a string, got int"),
+        ("matrix", "pasword", "x", "matrix.pasword: unknown key (did you mean 'password'?)"),
+        ("matrix", "trust", "blind", "matrix.trust: must be one of: tofu, all"),
+        ("matrix", "allowed_servers", "example.org", "matrix.allowed_servers: must be a list"),
+        ("matrix", "allowed_servers", ["https://x.org"], "item 1: 'https://x.org' is not a server"),
+        ("bot", "register_min_power_level", "50", "must be a whole number, got str"),
+        ("bot", "register_min_power_level", 101, "must be between 0 and 100"),
+        ("bot", "coordination_room", "#coord:example.org", "must be a room id starting with '!'"),
+        ("bot", "max_command_age", "soon", "'soon' is not a duration"),
+        ("bot", "default_timezone", "Mars/Olympus", "not a known time zone"),
+        ("bot", "coordinators", ["alice"], "bot.coordinators: item 1: must be a Matrix user id"),
+        ("logging", "level", "LOUD", "logging.level: must be one of: DEBUG, INFO"),
+        ("sending", "concurrency", 0, "sending.concurrency: must be between 1 and 64"),
+        ("bots", "x", 1, "bots: unknown key (did you mean 'bot'?)"),
+    ],
+)
+def test_each_bad_field_is_named(section, key, value, expected, tmp_path) -> None:
+    errors = _errors(_with(section, key, value), tmp=tmp_path)
+    assert any(expected in e for e in errors), errors
+
+
+def test_missing_required_fields_are_all_reported() -> None:
+    errors = _errors({"matrix": {}})
+    assert "matrix.homeserver: missing (required)" in errors
+    assert "matrix.user_id: missing (required)" in errors
+    assert any(e.startswith("matrix.password: missing") for e in errors)
+
+
+def test_secrets_can_come_from_the_environment(tmp_path) -> None:
+    raw = {"matrix": {k: v for k, v in BASE["matrix"].items() if k != "password"}}
+    assert any("password" in e for e in _errors(raw, tmp=tmp_path))
+    config = parse_config(raw, env={"ACTIONBOT_ACCESS_TOKEN": "syt_abc"}, base_dir=tmp_path)
+    assert isinstance(config, Config) and config.access_token == "syt_abc"
+    config = parse_config(raw, env={"ACTIONBOT_PASSWORD": "from-env"}, base_dir=tmp_path)
+    assert isinstance(config, Config) and config.password == "from-env"
+
+
+def test_unusable_store_path_is_reported(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    errors = _errors(_with("store", "path", str(blocker / "sub")))
+    assert any(e.startswith("store.path:") and "not a directory" in e for e in errors)
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert _errors(["a"]) == ["(top level): must be a mapping of sections"]
+
+
+def test_load_config_reports_unreadable_and_invalid_files(tmp_path) -> None:
+    missing = load_config(tmp_path / "nope.yaml", env={})
+    assert isinstance(missing, list) and "cannot read the file" in str(missing[0])
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("matrix: [unclosed\n")
+    errors = load_config(broken, env={})
+    assert isinstance(errors, list) and "not valid YAML at line" in str(errors[0])
+
+
+def test_example_config_is_valid(tmp_path) -> None:
+    example = Path(__file__).parents[2] / "config.example.yaml"
+    raw = yaml.safe_load(example.read_text())
+    raw["store"]["path"] = str(tmp_path)
+    config = parse_config(raw, env={"ACTIONBOT_PASSWORD": "from-env"}, base_dir=tmp_path)
+    assert isinstance(config, Config), [str(e) for e in config] if isinstance(config, list) else ""
+
+
+def test_config_error_str() -> None:
+    assert str(ConfigError(path="a.b", message="bad")) == "a.b: bad"

@@ -1,0 +1,54 @@
+"""Extracting invites and commands from real Synapse sync responses (captured JSON).
+
+Fixtures: ``tests/fixtures/sync_invite.json`` (the bot invited to a plain and an
+encrypted room, each with a "!help" sent before the invite) and ``sync_join.json`` (the
+batch after joining both, then "!nodes" and an m.notice in the plain room).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from nio import SyncResponse
+
+from actionbot.matrix import events
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+BOT = "@actionbot:localhost"
+ALICE = "@alice:localhost"
+PLAIN = "!5wV1KzWcQg91Qvk8ay2B9Fh-iuTsypGY0AjOVZgcVT8"
+SECRET = "!Rbo0WKCNWFMFh2gwqd-GI2iWEgCdnW1wKhjgCUjIT-8"
+
+
+def load(name: str) -> SyncResponse:
+    response = SyncResponse.from_dict(json.loads((FIXTURES / name).read_text()))
+    assert isinstance(response, SyncResponse), response
+    return response
+
+
+def test_invites_name_the_inviter() -> None:
+    found = {i.room_id: i.inviter for i in events.invites(load("sync_invite.json"), BOT)}
+    assert found == {PLAIN: ALICE, SECRET: ALICE}
+
+
+def test_join_batch_skips_history_and_notices() -> None:
+    items = events.timeline(load("sync_join.json"), BOT)
+    texts = [i for i in items if isinstance(i, events.TextMessage)]
+    # "!help" before the join is history; the m.notice is not a command; "!nodes" is new.
+    assert [(t.room_id, t.body, t.sender) for t in texts] == [(PLAIN, "!nodes", ALICE)]
+    assert texts[0].encrypted is False and texts[0].sent_at.year >= 2026
+
+
+def test_undecryptable_history_is_surfaced_for_a_hint() -> None:
+    items = events.timeline(load("sync_join.json"), BOT)
+    locked = [i for i in items if isinstance(i, events.Undecryptable)]
+    assert len(locked) == 1
+    assert locked[0].room_id == SECRET and locked[0].sender == ALICE and locked[0].session_id
+
+
+@pytest.mark.parametrize("me", [ALICE])
+def test_own_events_are_never_returned(me: str) -> None:
+    items = events.timeline(load("sync_join.json"), me)
+    assert all(i.sender != me for i in items)

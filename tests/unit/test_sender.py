@@ -1,0 +1,138 @@
+"""The outbox worker against a fake connection: 429 pauses, retries, give-up, no doubles."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from actionbot.config import Config, parse_config
+from actionbot.core.outbox import OutgoingMessage, Status
+from actionbot.matrix.connection import RateLimited, SendFailed, Sent
+from actionbot.matrix.sender import OutboxSender
+from actionbot.store import Database, OutboxStore
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeConnection:
+    """Answers each send with the next scripted result; records the txn ids it saw."""
+
+    def __init__(self, script: list) -> None:
+        self.script = script
+        self.calls: list[tuple[str, str]] = []
+
+    async def send(self, *, room_id, event_type, content, txn_id):
+        self.calls.append((room_id, txn_id))
+        await asyncio.sleep(0)
+        return self.script.pop(0) if self.script else Sent(event_id=f"$ev{len(self.calls)}")
+
+
+@pytest.fixture
+async def setup(tmp_path: Path):
+    config = parse_config(
+        {
+            "matrix": {"homeserver": "https://h.org", "user_id": "@b:h.org", "password": "pw12"},
+            "sending": {"max_attempts": 3, "retry_base": "10s", "retry_cap": "1m"},
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config)
+    db = await Database.open(tmp_path / "db.sqlite")
+    yield config, OutboxStore(db), Clock()
+    await db.close()
+
+
+async def enqueue(outbox, clock, *keys, room="!r:h.org"):
+    for key in keys:
+        await outbox.enqueue(
+            OutgoingMessage(key=key, room_id=room, content={"body": key}), now=clock()
+        )
+
+
+async def settle(sender: OutboxSender) -> None:
+    await sender.pump()
+    await asyncio.gather(*list(sender._tasks))
+
+
+async def test_sends_each_row_once_in_order(setup) -> None:
+    config, outbox, clock = setup
+    conn = FakeConnection([])
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    await enqueue(outbox, clock, "a", "b", "c")
+    for _ in range(3):  # one in flight per room: three pumps for three rows
+        await settle(sender)
+    rows = await outbox.all()
+    assert [r.status for r in rows] == [Status.SENT] * 3
+    assert [r.txn_id for r in rows] == [txn for _, txn in conn.calls]
+    await settle(sender)
+    assert len(conn.calls) == 3  # nothing is sent twice
+
+
+async def test_rate_limit_pauses_everything_without_counting_an_attempt(setup) -> None:
+    config, outbox, clock = setup
+    conn = FakeConnection([RateLimited(retry_after=timedelta(seconds=5))])
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    await enqueue(outbox, clock, "a")
+    await settle(sender)
+    # Another room's message waits too: rate limits are per account, not per room.
+    await enqueue(outbox, clock, "b", room="!other:h.org")
+    wait = await sender.pump()
+    assert len(conn.calls) == 1
+    assert timedelta(0) < wait <= timedelta(seconds=5)
+    row = await outbox.by_key("a")
+    assert row.status is Status.PENDING and row.attempts == 0 and "429" in row.last_error
+    clock.now += timedelta(seconds=5)
+    await settle(sender)
+    await settle(sender)
+    assert {r.status for r in await outbox.all()} == {Status.SENT}
+    # The retry reused the transaction id, so the server would deduplicate it.
+    a_txn = (await outbox.by_key("a")).txn_id
+    assert [t for _, t in conn.calls].count(a_txn) == 2
+
+
+async def test_failures_back_off_then_give_up_and_are_recorded(setup) -> None:
+    config, outbox, clock = setup
+    failure = SendFailed(reason="network: ClientConnectorError")
+    conn = FakeConnection([failure, failure, failure])
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    await enqueue(outbox, clock, "a")
+    await settle(sender)
+    row = await outbox.by_key("a")
+    assert row.status is Status.PENDING and row.next_attempt_at == clock.now + timedelta(seconds=10)
+    clock.now += timedelta(seconds=10)
+    await settle(sender)
+    row = await outbox.by_key("a")
+    assert row.next_attempt_at == clock.now + timedelta(seconds=20)  # doubled
+    clock.now += timedelta(seconds=20)
+    await settle(sender)
+    row = await outbox.by_key("a")
+    assert row.status is Status.FAILED and row.attempts == 3 and "network" in row.last_error
+
+
+async def test_permanent_failure_is_not_retried(setup) -> None:
+    config, outbox, clock = setup
+    conn = FakeConnection([SendFailed(reason="M_FORBIDDEN: not in room", permanent=True)])
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    await enqueue(outbox, clock, "a")
+    await settle(sender)
+    assert (await outbox.by_key("a")).status is Status.FAILED
+    assert len(conn.calls) == 1
+
+
+async def test_flush_delivers_what_is_due(setup) -> None:
+    config, outbox, clock = setup
+    conn = FakeConnection([])
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    await enqueue(outbox, clock, "a", "b")
+    assert await sender.flush(grace=timedelta(seconds=5)) is True
+    assert {r.status for r in await outbox.all()} == {Status.SENT}

@@ -1,0 +1,147 @@
+"""Storage: migrations, nodes, outbox and the handled-event log on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from actionbot.core.nodes import Node
+from actionbot.core.outbox import OutgoingMessage, Status
+from actionbot.store import Database, EventLog, NameTaken, NodeStore, OutboxStore
+from actionbot.store.db import from_db_time, to_db_time
+from actionbot.store.migrations import MIGRATIONS, Migration
+
+NOW = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    database = await Database.open(tmp_path / "bot.db", now=NOW)
+    yield database
+    await database.close()
+
+
+async def test_fresh_database_is_at_latest_version_in_wal_mode(db, tmp_path) -> None:
+    assert await db.schema_version() == MIGRATIONS[-1].version
+    row = await db.fetchone("PRAGMA journal_mode")
+    assert row[0] == "wal"
+    assert (tmp_path / "bot.db").stat().st_mode & 0o077 == 0  # owner-only
+
+
+async def test_migrations_apply_once_and_in_order(tmp_path) -> None:
+    path = tmp_path / "m.db"
+    first = await Database.open(path, migrations=MIGRATIONS[:1], now=NOW)
+    await first.close()
+    extra = Migration(
+        version=MIGRATIONS[-1].version + 1,
+        description="test table",
+        statements=("CREATE TABLE extra (x INTEGER)",),
+    )
+    second = await Database.open(path, migrations=(*MIGRATIONS, extra), now=NOW)
+    assert await second.schema_version() == extra.version
+    applied = await second.migrate((*MIGRATIONS, extra), now=NOW)
+    assert applied == []  # idempotent
+    await second.close()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT version, description FROM schema_version").fetchall()
+    assert rows[-1] == (extra.version, "test table")
+
+
+async def test_failed_migration_rolls_back_entirely(tmp_path) -> None:
+    bad = Migration(
+        version=MIGRATIONS[-1].version + 1,
+        description="broken",
+        statements=("CREATE TABLE half (x INTEGER)", "THIS IS NOT SQL"),
+    )
+    with pytest.raises(sqlite3.OperationalError):
+        await Database.open(tmp_path / "b.db", migrations=(*MIGRATIONS, bad), now=NOW)
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    assert "half" not in tables
+    assert version == MIGRATIONS[-1].version
+
+
+async def test_newer_database_is_refused(tmp_path) -> None:
+    future = Migration(version=999, description="future", statements=())
+    newer = await Database.open(tmp_path / "f.db", migrations=(*MIGRATIONS, future), now=NOW)
+    await newer.close()
+    with pytest.raises(RuntimeError, match="newer than this actionbot"):
+        await Database.open(tmp_path / "f.db", now=NOW)
+
+
+def test_time_round_trip_and_naive_refused() -> None:
+    assert from_db_time(to_db_time(NOW)) == NOW
+    with pytest.raises(ValueError):
+        to_db_time(datetime(2027, 1, 1))
+
+
+def _node(room: str, name: str, node_id: str = "abcde") -> Node:
+    return Node(
+        id=node_id,
+        room_id=room,
+        name=name,
+        timezone="Europe/Kyiv",
+        language="uk",
+        homeserver="example.org",
+        registered_at=NOW,
+    )
+
+
+async def test_node_register_update_and_unique_names(db) -> None:
+    nodes = NodeStore(db)
+    stored = await nodes.register(_node("!a:x", "Kyiv"))
+    assert stored == _node("!a:x", "Kyiv")
+    updated = await nodes.register(_node("!a:x", "Kyiv Collective", node_id="zzzzz"))
+    assert isinstance(updated, Node) and updated.id == "abcde"  # id kept on update
+    assert await nodes.register(_node("!b:x", "KYIV collective", "bbbbb")) == NameTaken(
+        name="KYIV collective"
+    )
+    await nodes.register(_node("!c:x", "Athens", "ccccc"))
+    assert [n.name for n in await nodes.all()] == ["Athens", "Kyiv Collective"]
+    assert (await nodes.by_room("!c:x")).to_json()["registered_at"] == NOW.isoformat()
+
+
+async def test_outbox_keys_are_unique_and_states_advance(db) -> None:
+    outbox = OutboxStore(db)
+    message = OutgoingMessage(key="reply:$1", room_id="!a:x", content={"body": "hi"})
+    assert await outbox.enqueue(message, now=NOW)
+    assert not await outbox.enqueue(message, now=NOW)  # same key: ignored
+    (row,) = await outbox.due(now=NOW)
+    assert row.status is Status.PENDING and row.txn_id.startswith("ab")
+
+    later = NOW + timedelta(seconds=30)
+    await outbox.mark_retry(row.id, error="boom", next_attempt_at=later, now=NOW)
+    assert await outbox.due(now=NOW) == []
+    assert await outbox.next_due_at() == later
+    (row,) = await outbox.due(now=later)
+    assert row.attempts == 1 and row.last_error == "boom"
+
+    await outbox.mark_sent(row.id, event_id="$ev", now=later)
+    await outbox.mark_failed(row.id, error="late", now=later)  # no effect: not pending
+    stored = await outbox.by_key("reply:$1")
+    assert stored.status is Status.SENT and stored.event_id == "$ev" and stored.attempts == 2
+    assert (await outbox.status_counts())["sent"] == 1
+
+
+async def test_handled_event_is_recorded_once_with_its_messages(db) -> None:
+    log = EventLog(db)
+    messages = [
+        OutgoingMessage(key="reply:$e", room_id="!a:x", content={"body": "x"}),
+        OutgoingMessage(key="announce:$e", room_id="!c:x", content={"body": "y"}),
+    ]
+    assert not await log.is_handled("$e")
+    assert await log.record_handled(event_id="$e", room_id="!a:x", now=NOW, messages=messages)
+    assert await log.is_handled("$e")
+    assert not await log.record_handled(event_id="$e", room_id="!a:x", now=NOW, messages=messages)
+    assert len(await OutboxStore(db).all()) == 2
+
+
+async def test_hint_is_given_once_per_session(db) -> None:
+    log = EventLog(db)
+    hint = OutgoingMessage(key="hint:!a:s1", room_id="!a:x", content={})
+    assert await log.record_hint(room_id="!a:x", session_id="s1", now=NOW, message=hint)
+    assert not await log.record_hint(room_id="!a:x", session_id="s1", now=NOW, message=hint)
