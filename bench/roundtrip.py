@@ -104,13 +104,7 @@ async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         with LocalSynapse(base / "synapse") as server:
-            account = server.register(f"user{secrets.token_hex(3)}")
-            user = await MatrixUser(
-                url=server.url,
-                user_id=account.user_id,
-                password=account.password,
-                store_dir=base / "u",
-            ).login()
+            user = await MatrixUser.register_on(server, base / "u", "user")
             echo_account = server.register(f"echo{secrets.token_hex(3)}")
             echo = EchoBot(server.url, echo_account.user_id, echo_account.password, base / "e")
             await echo.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,15 @@ class MatrixUser:
     seen: list[Seen] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def register_on(cls, server: Any, store_dir: Path, prefix: str = "user") -> MatrixUser:
+        """Register a fresh account on a LocalSynapse and return it logged in and syncing."""
+        account = server.register(f"{prefix}{secrets.token_hex(3)}")
+        user = cls(
+            url=server.url, user_id=account.user_id, password=account.password, store_dir=store_dir
+        )
+        return await user.login()
 
     async def login(self) -> MatrixUser:
         self.store_dir.mkdir(parents=True, exist_ok=True)

@@ -24,13 +24,7 @@ async def test_bot_survives_a_homeserver_restart(tmp_path: Path, caplog) -> None
         bot_account = server.register(f"bot{secrets.token_hex(3)}")
         config = bot_config(server, bot_account, tmp_path / "bot", sending__sync_timeout="1s")
         bot = await RunningBot(config).start()
-        account = server.register(f"alice{secrets.token_hex(3)}")
-        alice = await MatrixUser(
-            url=server.url,
-            user_id=account.user_id,
-            password=account.password,
-            store_dir=tmp_path / "a",
-        ).login()
+        alice = await MatrixUser.register_on(server, tmp_path / "a", "alice")
         room = await alice.create_room(encrypted=True, invite=[bot.user_id])
         await alice.wait_for(
             lambda s: getattr(s.event, "sender", "") == bot.user_id and "msgtype" in s.content
@@ -46,10 +40,11 @@ async def test_bot_survives_a_homeserver_restart(tmp_path: Path, caplog) -> None
         assert backoffs and backoffs[0].reason.startswith("network")
         await asyncio.to_thread(server.start)
 
+        # The same person comes back on a new device: the bot must trust and decrypt it.
         alice = await MatrixUser(
             url=server.url,
-            user_id=account.user_id,
-            password=account.password,
+            user_id=alice.user_id,
+            password=alice.password,
             store_dir=tmp_path / "a2",
         ).login()
         command = await alice.send_text(room, "!help")

@@ -39,13 +39,7 @@ async def test_burst_over_the_limit_is_delivered_once_each(
     caplog.set_level(logging.INFO, logger="actionbot")
     bot_account = strict_synapse.register(f"bot{secrets.token_hex(3)}")
     bot = await RunningBot(bot_config(strict_synapse, bot_account, tmp_path / "bot")).start()
-    account = strict_synapse.register(f"alice{secrets.token_hex(3)}")
-    alice = await MatrixUser(
-        url=strict_synapse.url,
-        user_id=account.user_id,
-        password=account.password,
-        store_dir=tmp_path / "alice",
-    ).login()
+    alice = await MatrixUser.register_on(strict_synapse, tmp_path / "alice", "alice")
     try:
         room = await alice.create_room(encrypted=False, invite=[bot.user_id])
         await alice.wait_for(
