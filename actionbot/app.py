@@ -20,17 +20,28 @@ from datetime import UTC, datetime, timedelta
 
 from nio import RoomMessageText
 
+from actionbot.calendars import load_calendar
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.dispatch import Commands, build_commands
 from actionbot.commands.reply import code, reply
 from actionbot.config import Config
+from actionbot.coordination import Coordinator, Problem
+from actionbot.core.decisions import Vote
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.servers import invite_allowed, server_of
 from actionbot.matrix import events
 from actionbot.matrix.connection import Connection, LoginFailed, SyncFailed
 from actionbot.matrix.content import notice_content
 from actionbot.matrix.sender import OutboxSender
-from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore
+from actionbot.scheduler import Scheduler
+from actionbot.store import (
+    Database,
+    EventLog,
+    NodeStore,
+    OutboxStore,
+    SessionStore,
+    WindowStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +67,10 @@ class Bot:
         self._events: EventLog | None = None
         self._hint_tasks: set[asyncio.Task[None]] = set()
         self._to_greet: set[str] = set()  # joined, greeting once the room has synced
+        self.scheduler = Scheduler()
+        self.windows: WindowStore | None = None
+        self.outbox: OutboxStore | None = None
+        self.coordinator: Coordinator | None = None
 
     async def run(self, stop: asyncio.Event) -> int:
         """Run until ``stop`` is set. Returns a process exit code."""
@@ -73,11 +88,42 @@ class Bot:
             self.sender = OutboxSender(
                 outbox=outbox, connection=opened, config=config, clock=self.clock
             )
-            self.commands = build_commands(Services(config=config, nodes=NodeStore(self.db)))
+            calendar = load_calendar(config.calendar_file)
+            if isinstance(calendar, list):
+                log.error(
+                    "calendar file is invalid", extra={"problems": [str(e) for e in calendar]}
+                )
+                return 2
+            nodes = NodeStore(self.db)
+            self.windows = WindowStore(self.db)
+            self.outbox = outbox
+            self.coordinator = Coordinator(
+                config=config,
+                windows=self.windows,
+                nodes=nodes,
+                outbox=outbox,
+                scheduler=self.scheduler,
+                calendar=calendar,
+                clock=self.clock,
+                notify=self.sender.notify,
+                salt=await sessions.install_secret("person-hash"),
+            )
+            self.commands = build_commands(
+                Services(
+                    config=config,
+                    nodes=nodes,
+                    windows=self.windows,
+                    coordinator=self.coordinator,
+                    upload=self._upload,
+                )
+            )
             sender_task = asyncio.create_task(self.sender.run(), name="outbox")
+            self.scheduler.start()
+            await self.coordinator.rebuild()
             try:
                 code_ = await self._sync_loop(sessions, stop)
             finally:
+                self.scheduler.shutdown()
                 for task in self._hint_tasks:
                     task.cancel()
                 await self.sender.flush(grace=SHUTDOWN_GRACE)
@@ -221,6 +267,8 @@ class Bot:
                 continue
             if isinstance(item, events.TextMessage):
                 await self._handle_text(item)
+            elif isinstance(item, events.PollAnswer):
+                await self._handle_poll_answer(item)
             else:
                 await self._handle_undecryptable(item)
 
@@ -259,6 +307,59 @@ class Bot:
             )
             self.sender.notify()
 
+    async def _upload(self, data: bytes, filename: str, mimetype: str, room_id: str):
+        assert self.connection is not None
+        result = await self.connection.upload_file(
+            data, filename=filename, mimetype=mimetype, room_id=room_id
+        )
+        return result if isinstance(result, dict) else result.reason
+
+    async def _handle_poll_answer(self, answer: events.PollAnswer) -> None:
+        """A poll response counts as the node's vote, under the same rules as ``!vote``."""
+        assert self.connection and self._events and self.outbox and self.coordinator
+        if await self._events.is_handled(answer.event_id):
+            return
+        poll = await self.outbox.by_event_id(answer.poll_event_id)
+        if poll is None or not poll.key.startswith("poll:") or poll.room_id != answer.room_id:
+            return  # someone else's poll
+        _, window_id, node_id = poll.key.split(":")
+        node = next((n for n in await NodeStore(self.db).all() if n.id == node_id), None)  # type: ignore[arg-type]
+        problem: str | None = None
+        if node is None or not answer.answers or answer.answers[0] not in set(Vote):
+            problem = "That poll answer could not be counted."
+        elif self.config.voters == "moderators" and answer.sender not in self.config.coordinators:
+            level = await self.connection.power_level(answer.room_id, answer.sender)
+            if level < self.config.register_min_power_level:
+                problem = "Only room moderators' answers count as this node's vote."
+        messages: list[OutgoingMessage] = []
+        if problem is None and node is not None:
+            result = await self.coordinator.vote(
+                window_id=window_id,
+                node=node,
+                vote=Vote(answer.answers[0]),
+                via="poll",
+                event_id=answer.event_id,
+            )
+            if isinstance(result, Problem):
+                problem = result.message[0].upper() + result.message[1:] + "."
+        if problem is not None:
+            messages.append(
+                OutgoingMessage(
+                    key=f"reply:{answer.event_id}",
+                    room_id=answer.room_id,
+                    content=notice_content(
+                        reply(problem), in_reply_to=answer.event_id, mention=answer.sender
+                    ),
+                )
+            )
+        await self._events.record_handled(
+            event_id=answer.event_id, room_id=answer.room_id, now=self.clock(), messages=messages
+        )
+        log.info(
+            "poll answer handled", extra={"room_id": answer.room_id, "counted": problem is None}
+        )
+        self.sender.notify()  # type: ignore[union-attr]
+
     @staticmethod
     def _messages_for(
         outcome: Outcome, room_id: str, event_id: str, sender: str
@@ -270,6 +371,14 @@ class Bot:
                 content=notice_content(outcome.reply, in_reply_to=event_id, mention=sender),
             )
         ]
+        for index, content in enumerate(outcome.files):
+            messages.append(
+                OutgoingMessage(
+                    key=f"file:{event_id}:{index}",
+                    room_id=room_id,
+                    content={**content, "m.relates_to": {"m.in_reply_to": {"event_id": event_id}}},
+                )
+            )
         for note in outcome.announcements:
             messages.append(
                 OutgoingMessage(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -53,8 +54,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from actionbot.calendars import load_calendar
+
     config = _load(args.config)
     if config is None:
+        return 2
+    calendar = load_calendar(config.calendar_file)
+    if isinstance(calendar, list):
+        print(f"{args.config}: windows.calendar_file has problems:", file=sys.stderr)
+        for error in calendar:
+            print(f"  - {error}", file=sys.stderr)
         return 2
     print(
         f"{args.config}: OK (bot {config.user_id} on {config.homeserver}, "
@@ -79,6 +88,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
+async def _windows_json(config: Config) -> list[dict]:
+    from actionbot.store import Database, NodeStore, WindowStore
+
+    db = await Database.open(config.db_path)
+    try:
+        nodes = await NodeStore(db).all()
+        store = WindowStore(db)
+        out = []
+        for window in await store.all():
+            record = window.to_json(nodes)
+            record["votes"] = {k: str(v) for k, v in (await store.votes(window.id)).items()}
+            out.append(record)
+        return out
+    finally:
+        await db.close()
+
+
+def cmd_windows(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    if not config.db_path.exists():
+        print(f"no database at {config.db_path} (has the bot run yet?)", file=sys.stderr)
+        return 2
+    windows = asyncio.run(_windows_json(config))
+    if args.json:
+        print(json.dumps(windows, indent=2, ensure_ascii=False))
+    else:
+        for w in windows:
+            print(
+                f"{w['id']}  {w['state']:<9} {w['start_utc'] or w['local_time'] or '':<26} "
+                f"{w['title']}"
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="actionbot", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -89,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("-c", "--config", required=True, help="path to config.yaml")
     check.set_defaults(func=cmd_check_config)
+    windows = sub.add_parser("windows", help="print the stored windows (for scripts, audits)")
+    windows.add_argument("-c", "--config", required=True, help="path to config.yaml")
+    windows.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON: id, title, mode, starts, per-node starts, duration, state, votes",
+    )
+    windows.set_defaults(func=cmd_windows)
     demo = sub.add_parser("demo", help="run a local demo network (throwaway Synapse)")
     demo.add_argument("--dir", default=os.environ.get("ACTIONBOT_DEMO_DIR", "demo-data"))
     demo.add_argument("--port", type=int, default=None)

@@ -61,6 +61,17 @@ class Config:
     sync_timeout: timedelta = timedelta(seconds=30)
     log_level: str = "INFO"
     log_format: str = "text"
+    window_default_duration: timedelta = timedelta(hours=1)
+    window_default_time: str = "12:00 local"
+    reminder_offsets: tuple[str, ...] = ("7d", "1d", "1h", "start", "end")
+    reminder_late_grace: timedelta = timedelta(hours=1)
+    calendar_file: Path | None = None
+    proposers: str = "anyone"
+    decision_period: timedelta = timedelta(hours=24)
+    quorum: float = 0.5
+    consensus_only: bool = False
+    voters: str = "moderators"
+    polls: bool = True
 
     @property
     def server_name(self) -> str:
@@ -201,6 +212,40 @@ def _from_node_check(check: Callable[[str], str | NodeError]) -> Checker:
     return wrapped
 
 
+def _fraction(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _Bad(f"must be a number between 0 and 1, got {type(value).__name__}")
+    return float(value) if 0 < value <= 1 else _Bad("must be more than 0 and at most 1")
+
+
+def _boolean(value: Any) -> Any:
+    return value if isinstance(value, bool) else _Bad("must be true or false")
+
+
+def _clock_spec(value: Any) -> Any:
+    """``HH:MM`` followed by ``local``, ``UTC`` or an IANA zone, e.g. ``12:00 local``."""
+    from actionbot.core.timing import WhenError, parse_at
+
+    value = _nonempty(value)
+    if isinstance(value, _Bad):
+        return value
+    words = value.split()
+    parsed = parse_at(["at", *words])
+    if isinstance(parsed, WhenError) or len(words) != 2:
+        return _Bad("must be a time and a zone, e.g. '12:00 local' or '18:00 UTC'")
+    return value
+
+
+def _offsets(value: Any) -> Any:
+    from actionbot.core.reminders import parse_offsets
+
+    items = _list_of(_nonempty)(value)
+    if isinstance(items, _Bad):
+        return items
+    parsed = parse_offsets(items)
+    return _Bad(parsed) if isinstance(parsed, str) else tuple(items)
+
+
 def _path(value: Any) -> Any:
     value = _nonempty(value)
     return value if isinstance(value, _Bad) else Path(value).expanduser()
@@ -245,6 +290,21 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "retry_cap": Field("send_retry_cap", _duration),
         "sync_timeout": Field("sync_timeout", _duration),
     },
+    "windows": {
+        "default_duration": Field("window_default_duration", _duration),
+        "default_time": Field("window_default_time", _clock_spec),
+        "reminders": Field("reminder_offsets", _offsets),
+        "late_grace": Field("reminder_late_grace", _duration),
+        "calendar_file": Field("calendar_file", _path),
+        "proposers": Field("proposers", _choice(("anyone", "moderators"))),
+    },
+    "decisions": {
+        "period": Field("decision_period", _duration),
+        "quorum": Field("quorum", _fraction),
+        "consensus_only": Field("consensus_only", _boolean),
+        "voters": Field("voters", _choice(("moderators", "anyone"))),
+        "polls": Field("polls", _boolean),
+    },
     "logging": {
         "level": Field("log_level", _choice(LOG_LEVELS, upper=True)),
         "format": Field("log_format", _choice(LOG_FORMATS)),
@@ -280,7 +340,9 @@ def parse_config(
             if key not in fields:
                 errors.append(_unknown(f"{section}.", str(key), list(fields)))
                 continue
-            if value is None or value == "":
+            if value is None or value == "" or value == []:
+                if key == "reminders" and value == []:
+                    values[fields[key].attr] = ()  # an explicit empty list: no reminders
                 continue  # treated as absent; required fields are checked below
             checked = fields[key].check(value)
             if isinstance(checked, _Bad):
@@ -320,6 +382,9 @@ def parse_config(
         return errors
 
     values.setdefault("store_path", Path("data"))
+    calendar_file = values.get("calendar_file")
+    if base_dir is not None and calendar_file is not None and not calendar_file.is_absolute():
+        values["calendar_file"] = base_dir / calendar_file
     # A relative store path is relative to the config file, not to the working directory.
     if base_dir is not None and not values["store_path"].is_absolute():
         values["store_path"] = base_dir / values["store_path"]

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from actionbot.commands.reply import Reply
 from actionbot.config import Config
 from actionbot.store.nodes import NodeStore
+
+if TYPE_CHECKING:
+    from actionbot.coordination import Coordinator
+    from actionbot.store.windows import WindowStore
+
+# Uploads a file for a room; returns m.file content, or an error text.
+Uploader = Callable[[bytes, str, str, str], Awaitable["dict[str, Any] | str"]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +38,9 @@ class Services:
 
     config: Config
     nodes: NodeStore
+    windows: WindowStore | None = None
+    coordinator: Coordinator | None = None
+    upload: Uploader | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +56,7 @@ class Announcement:
 class Outcome:
     reply: Reply
     announcements: tuple[Announcement, ...] = ()
+    files: tuple[dict[str, Any], ...] = ()  # m.file contents, sent after the reply
 
 
 Handler = Callable[[CommandContext, Services, tuple[str, ...]], Awaitable[Outcome]]

@@ -118,6 +118,8 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
                 "Node names are unique across the network; please pick another.",
             )
         )
+    if existing is None and services.coordinator is not None:
+        await services.coordinator.node_added(stored)
     verb = "Updated this node:" if existing else "This room is now a node of the network:"
     answer = reply(
         verb,

@@ -15,6 +15,7 @@ Decisions:
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from nio import (
     RoomLeaveError,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
     WhoamiResponse,
 )
 from nio.exceptions import OlmTrustError
@@ -357,6 +359,37 @@ class Connection:
         except Exception:
             return None
         return None if isinstance(decrypted, MegolmEvent) else decrypted
+
+    # --- media -----------------------------------------------------------------------------
+
+    async def upload_file(
+        self, data: bytes, *, filename: str, mimetype: str, room_id: str
+    ) -> dict[str, Any] | SendFailed:
+        """Upload a file (encrypted if the room is) and return ``m.file`` content for it."""
+        encrypt = self.is_encrypted(room_id)
+        try:
+            resp, keys = await self.client.upload(
+                io.BytesIO(data),
+                content_type="application/octet-stream" if encrypt else mimetype,
+                filename=filename,
+                encrypt=encrypt,
+                filesize=len(data),
+            )
+        except NETWORK_ERRORS as exc:
+            return SendFailed(reason=f"network: {type(exc).__name__}")
+        if not isinstance(resp, UploadResponse):
+            return SendFailed(reason=_error_text(resp))
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "info": {"mimetype": mimetype, "size": len(data)},
+        }
+        if encrypt:
+            content["file"] = {**(keys or {}), "url": resp.content_uri}
+        else:
+            content["url"] = resp.content_uri
+        return content
 
     # --- sending ---------------------------------------------------------------------------
 

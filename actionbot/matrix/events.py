@@ -22,6 +22,7 @@ from nio import (
     RoomMemberEvent,
     RoomMessageText,
     SyncResponse,
+    UnknownEvent,
 )
 
 
@@ -39,6 +40,40 @@ class TextMessage:
     body: str
     sent_at: datetime
     encrypted: bool
+
+
+POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollAnswer:
+    """A poll response (stable or MSC3381 unstable form) to one of the bot's polls."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    poll_event_id: str
+    answers: tuple[str, ...]
+    sent_at: datetime
+
+
+def _poll_answer(room_id: str, event: UnknownEvent) -> PollAnswer | None:
+    content = event.source.get("content") or {}
+    relation = content.get("m.relates_to") or {}
+    target = relation.get("event_id")
+    unstable = content.get("org.matrix.msc3381.poll.response") or {}
+    stable = content.get("m.selections")
+    answers = stable if isinstance(stable, list) else unstable.get("answers")
+    if not isinstance(target, str) or not isinstance(answers, list):
+        return None
+    return PollAnswer(
+        room_id=room_id,
+        event_id=event.event_id,
+        sender=event.sender,
+        poll_event_id=target,
+        answers=tuple(str(a) for a in answers),
+        sent_at=_when(event),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +114,8 @@ def _is_own_join(event: object, me: str) -> bool:
     )
 
 
-def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptable]:
-    items: list[TextMessage | Undecryptable] = []
+def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptable | PollAnswer]:
+    items: list[TextMessage | Undecryptable | PollAnswer] = []
     for room_id, info in response.rooms.join.items():
         events = list(info.timeline.events)
         start = 0
@@ -101,6 +136,14 @@ def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptabl
                         encrypted=bool(getattr(event, "decrypted", False)),
                     )
                 )
+            elif (
+                isinstance(event, UnknownEvent)
+                and event.type in POLL_RESPONSE_TYPES
+                and index >= start
+            ):
+                answer = _poll_answer(room_id, event)
+                if answer is not None:
+                    items.append(answer)
             elif isinstance(event, MegolmEvent):
                 items.append(
                     Undecryptable(

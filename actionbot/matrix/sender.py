@@ -18,9 +18,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from actionbot.commands.reply import code, reply
 from actionbot.config import Config
-from actionbot.core.outbox import OutboxRow, retry_delay
+from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
 from actionbot.matrix.connection import Connection, RateLimited, Sent
+from actionbot.matrix.content import notice_content
 from actionbot.store.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,7 @@ class OutboxSender:
                     attempts = row.attempts + 1
                     if result.permanent or attempts >= self._config.send_max_attempts:
                         await self._outbox.mark_failed(row.id, error=result.reason, now=now)
+                        await self._report_failure(row, attempts, result.reason)
                         log.error(
                             "message could not be delivered; giving up",
                             extra={
@@ -149,6 +152,25 @@ class OutboxSender:
         finally:
             self._busy_rooms.discard(row.room_id)
             self._wake.set()
+
+    async def _report_failure(self, row: OutboxRow, attempts: int, reason: str) -> None:
+        """Tell the coordinators that something could not be delivered (never silently)."""
+        room = self._config.coordination_room
+        if not room or row.room_id == room or row.key.startswith("failed:"):
+            return
+        text = reply(
+            [
+                "Delivery failed after ",
+                str(attempts),
+                " attempt(s): ",
+                code(row.key),
+                f" — {reason}. Check that the bot is still in that room.",
+            ]
+        )
+        await self._outbox.enqueue(
+            OutgoingMessage(key=f"failed:{row.key}", room_id=room, content=notice_content(text)),
+            now=self._clock(),
+        )
 
     async def stop(self, *, grace: timedelta) -> None:
         """Stop taking new rows and let in-flight sends finish (bounded by ``grace``)."""

@@ -5,6 +5,7 @@ from actionbot.store.events import EventLog
 from actionbot.store.nodes import NameTaken, NodeStore
 from actionbot.store.outbox import OutboxStore
 from actionbot.store.session import SavedSession, SessionStore
+from actionbot.store.windows import WindowStore
 
 __all__ = [
     "Database",
@@ -14,4 +15,5 @@ __all__ = [
     "OutboxStore",
     "SavedSession",
     "SessionStore",
+    "WindowStore",
 ]

@@ -77,4 +77,56 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
         ),
     ),
+    Migration(
+        version=2,
+        description="action windows, votes, reminder plans",
+        statements=(
+            """CREATE TABLE windows (
+                id TEXT PRIMARY KEY,
+                title TEXT NOT NULL,
+                mode TEXT NOT NULL CHECK (mode IN ('global', 'local')),
+                start_at TEXT,
+                local_time TEXT,
+                local_date TEXT,
+                anchor_at TEXT,
+                duration_s INTEGER NOT NULL,
+                state TEXT NOT NULL CHECK (state IN
+                    ('proposed', 'approved', 'rejected', 'cancelled', 'done')),
+                proposer_node TEXT NOT NULL,
+                proposer_hash TEXT NOT NULL,
+                gesture TEXT,
+                recurrence TEXT,
+                when_json TEXT NOT NULL,
+                label TEXT NOT NULL,
+                notes_json TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                deadline_at TEXT NOT NULL,
+                decided_at TEXT,
+                decision TEXT,
+                series TEXT
+            )""",
+            "CREATE INDEX windows_state ON windows (state)",
+            """CREATE TABLE votes (
+                window_id TEXT NOT NULL REFERENCES windows (id),
+                node_id TEXT NOT NULL,
+                vote TEXT NOT NULL CHECK (vote IN ('yes', 'no', 'abstain', 'block')),
+                via TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (window_id, node_id)
+            )""",
+            """CREATE TABLE reminders (
+                window_id TEXT NOT NULL REFERENCES windows (id),
+                node_id TEXT NOT NULL,
+                offset_key TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                due_at TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN
+                    ('planned', 'fired', 'skipped', 'cancelled')),
+                reason TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (window_id, node_id, offset_key)
+            )""",
+            "CREATE INDEX reminders_planned ON reminders (status, due_at)",
+        ),
+    ),
 )

@@ -124,6 +124,10 @@ class OutboxStore:
         row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
         return _row(row) if row else None
 
+    async def by_event_id(self, event_id: str) -> OutboxRow | None:
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE event_id = ?", (event_id,))
+        return _row(row) if row else None
+
     async def all(self) -> list[OutboxRow]:
         rows = await self._db.fetchall("SELECT * FROM outbox ORDER BY created_at, rowid")
         return [_row(r) for r in rows]

@@ -11,6 +11,7 @@ harmless because handled events are recorded (see ``EventLog``).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +74,18 @@ class SessionStore:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM session")
             await tx.execute("DELETE FROM kv WHERE key = ?", (_SYNC_TOKEN,))
+
+    async def install_secret(self, name: str) -> bytes:
+        """A random secret made once per installation (e.g. the key for person hashes)."""
+        key = f"secret:{name}"
+        row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
+        if row is None:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO kv (key, value) VALUES (?, ?)", (key, secrets.token_hex(32))
+            )
+            row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
+        assert row is not None
+        return bytes.fromhex(row["value"])
 
     async def sync_token(self) -> str | None:
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_SYNC_TOKEN,))

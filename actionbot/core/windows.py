@@ -1,0 +1,128 @@
+"""Action windows: the record, its life cycle and per-node start times.
+
+Life cycle (the only transitions; the store refuses any other):
+
+    proposed ──decided yes──> approved ──its last node's end passed──> done
+        │                         │
+        ├──decided no──> rejected └──cancelled──> cancelled
+        └──cancelled──> cancelled
+
+A window is plain data (``to_json``) so that, later, instances on other homeservers can
+share it through the coordination room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from actionbot.core.nodes import Node
+from actionbot.core.timing import Timing
+
+
+class State(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+# Allowed transitions: from → set of to.
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PROPOSED: frozenset({State.APPROVED, State.REJECTED, State.CANCELLED}),
+    State.APPROVED: frozenset({State.DONE, State.CANCELLED}),
+    State.REJECTED: frozenset(),
+    State.CANCELLED: frozenset(),
+    State.DONE: frozenset(),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window:
+    id: str
+    title: str
+    mode: str  # "global" | "local"
+    start: datetime | None  # global windows
+    local_time: time | None  # local windows ...
+    local_date: date | None  # ... on this date, or
+    anchor: datetime | None  # ... on this instant's date in each node's zone
+    duration: timedelta
+    state: State
+    proposer_node: str
+    gesture: str | None
+    recurrence: str | None
+    when: dict[str, Any]  # the anchor as JSON, to compute the next occurrence
+    label: str
+    notes: tuple[str, ...]
+    created_at: datetime
+    deadline: datetime
+    decided_at: datetime | None = None
+    decision: str | None = None
+    series: str | None = None  # id of the first window of a recurring series
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(
+            mode=self.mode,
+            start=self.start,
+            local_time=self.local_time,
+            local_date=self.local_date,
+            anchor=self.anchor,
+            label=self.label,
+            notes=self.notes,
+        )
+
+    def node_start(self, node: Node) -> tuple[datetime, str | None]:
+        return self.timing.node_start(node.timezone)
+
+    def starts(self, nodes: Iterable[Node]) -> dict[str, datetime]:
+        return {node.id: self.node_start(node)[0] for node in nodes}
+
+    def first_start(self, nodes: Iterable[Node]) -> datetime | None:
+        if self.mode == "global":
+            return self.start
+        starts = list(self.starts(nodes).values())
+        return min(starts) if starts else None
+
+    def last_end(self, nodes: Iterable[Node]) -> datetime | None:
+        if self.mode == "global":
+            return self.start + self.duration if self.start else None
+        starts = list(self.starts(nodes).values())
+        return max(starts) + self.duration if starts else None
+
+    def with_state(self, state: State, **changes: Any) -> Window:
+        if state not in TRANSITIONS[self.state]:
+            raise ValueError(f"window {self.id}: {self.state} → {state} is not allowed")
+        return replace(self, state=state, **changes)
+
+    def to_json(self, nodes: Iterable[Node] = ()) -> dict[str, Any]:
+        def iso(value: Any) -> Any:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "id": self.id,
+            "title": self.title,
+            "mode": self.mode,
+            "state": str(self.state),
+            "start_utc": iso(self.start),
+            "local_time": iso(self.local_time),
+            "local_date": iso(self.local_date),
+            "anchor_utc": iso(self.anchor),
+            "duration_s": int(self.duration.total_seconds()),
+            "node_starts_utc": {k: v.isoformat() for k, v in self.starts(nodes).items()},
+            "proposer_node": self.proposer_node,
+            "gesture": self.gesture,
+            "recurrence": self.recurrence,
+            "when": self.when,
+            "label": self.label,
+            "notes": list(self.notes),
+            "created_at": iso(self.created_at),
+            "deadline": iso(self.deadline),
+            "decided_at": iso(self.decided_at),
+            "decision": self.decision,
+            "series": self.series,
+        }
