@@ -65,6 +65,7 @@ class Config:
     window_default_time: str = "12:00 local"
     reminder_offsets: tuple[str, ...] = ("7d", "1d", "1h", "start", "end")
     reminder_late_grace: timedelta = timedelta(hours=1)
+    reminder_late_after: timedelta = timedelta(minutes=1)
     calendar_file: Path | None = None
     proposers: str = "anyone"
     decision_period: timedelta = timedelta(hours=24)
@@ -295,6 +296,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "default_time": Field("window_default_time", _clock_spec),
         "reminders": Field("reminder_offsets", _offsets),
         "late_grace": Field("reminder_late_grace", _duration),
+        "late_after": Field("reminder_late_after", _duration),
         "calendar_file": Field("calendar_file", _path),
         "proposers": Field("proposers", _choice(("anyone", "moderators"))),
     },

@@ -339,6 +339,7 @@ class Coordinator:
             now=now,
             grace=self.config.reminder_late_grace,
             window_end=end,
+            on_time=self.config.reminder_late_after,
         )
         if action is Action.SKIP:
             late = now - item.due

@@ -8,7 +8,7 @@ results agree with published phase tables (USNO) to within a minute; see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import ephem
 
@@ -33,8 +33,15 @@ def _from_ephem(value: ephem.Date) -> datetime:
 
 
 def next_phase(phase: str, after: datetime) -> datetime:
-    """The first instant of ``phase`` strictly after ``after`` (aware, UTC)."""
-    return _from_ephem(PHASES[phase](_to_ephem(after)))
+    """The first instant of ``phase`` strictly after ``after`` (aware, UTC).
+
+    Results are rounded down to the second, so asking again from a returned instant would
+    find the same phase; searching from a minute later avoids that.
+    """
+    found = _from_ephem(PHASES[phase](_to_ephem(after)))
+    if found <= after:
+        found = _from_ephem(PHASES[phase](_to_ephem(after + timedelta(minutes=1))))
+    return found
 
 
 def upcoming_phases(after: datetime, count: int) -> list[tuple[str, datetime]]:

@@ -7,7 +7,7 @@ Lateness rules (the bot may have been down, or the machine asleep):
 
 | lateness                     | kind                     | action                      |
 |------------------------------|--------------------------|-----------------------------|
-| ≤ on-time slack (1 min)      | any                      | send                        |
+| ≤ on-time slack (default 1m) | any                      | send                        |
 | ≤ grace period               | any                      | send, marked "(late)"       |
 | > grace, window still running| start                    | send, marked "(late)"       |
 | > grace                      | otherwise                | skip, list to coordinators  |
@@ -101,10 +101,16 @@ def plan(
 
 
 def lateness_action(
-    *, kind: Kind, due: datetime, now: datetime, grace: timedelta, window_end: datetime
+    *,
+    kind: Kind,
+    due: datetime,
+    now: datetime,
+    grace: timedelta,
+    window_end: datetime,
+    on_time: timedelta = ON_TIME,
 ) -> Action:
     late = now - due
-    if late <= ON_TIME:
+    if late <= on_time:
         return Action.SEND
     if late <= grace:
         return Action.LATE

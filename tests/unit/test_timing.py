@@ -1,0 +1,390 @@
+"""The ``<when>`` grammar, resolution, DST edges and date-line nodes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actionbot.calendars import shipped_calendar
+from actionbot.core.proposals import Proposal, parse_proposal
+from actionbot.core.timing import (
+    ClockTime,
+    Dated,
+    Explicit,
+    Instant,
+    Lunar,
+    Timing,
+    WhenError,
+    countdown,
+    fmt_local,
+    fmt_utc,
+    localize,
+    next_occurrence,
+    resolve,
+    when_from_json,
+    when_to_json,
+)
+
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+NOON_LOCAL = ClockTime(hour=12, minute=0, zone="local")
+CAL = shipped_calendar()
+
+
+def parsed(text: str) -> Proposal:
+    result = parse_proposal(text)
+    assert isinstance(result, Proposal), result
+    return result
+
+
+def timing(text: str, zone: str = "Europe/Kyiv") -> Timing:
+    result = resolve(
+        parsed(text).when, now=NOW, proposer_zone=zone, calendar=CAL, default_at=NOON_LOCAL
+    )
+    assert isinstance(result, Timing), result
+    return result
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("2027-03-08 18:00; t", Explicit(day=date(2027, 3, 8), at=ClockTime(hour=18, minute=0))),
+        (
+            "2027-03-08 18:00 UTC; t",
+            Explicit(day=date(2027, 3, 8), at=ClockTime(hour=18, minute=0, zone="UTC")),
+        ),
+        (
+            "2027-03-08 18:00 europe/kyiv; t",
+            Explicit(day=date(2027, 3, 8), at=ClockTime(hour=18, minute=0, zone="Europe/Kyiv")),
+        ),
+        (
+            "2027-03-08 18:00 local; t",
+            Explicit(day=date(2027, 3, 8), at=ClockTime(hour=18, minute=0, zone="local")),
+        ),
+        ("2027-03-08T16:00Z; t", Instant(instant=datetime(2027, 3, 8, 16, 0, tzinfo=UTC))),
+        ("2027-03-08T18:00+02:00; t", Instant(instant=datetime(2027, 3, 8, 16, 0, tzinfo=UTC))),
+        ("next full moon; t", Lunar(phase="full moon")),
+        (
+            "Next New Moon at 20:00 local; t",
+            Lunar(phase="new moon", at=ClockTime(hour=20, minute=0, zone="local")),
+        ),
+        (
+            "full moon after 2027-02-01; t",
+            Lunar(phase="full moon", after=datetime(2027, 2, 1, tzinfo=UTC)),
+        ),
+        ("anniversary cable-street; t", Dated(month=0, day=0, anniversary="cable-street")),
+        (
+            "anniversary cable-street 2027 at 12:00 UTC; t",
+            Dated(
+                month=0,
+                day=0,
+                year=2027,
+                anniversary="cable-street",
+                at=ClockTime(hour=12, minute=0, zone="UTC"),
+            ),
+        ),
+        (
+            "on 11-09 at 18:00 local; t",
+            Dated(month=11, day=9, at=ClockTime(hour=18, minute=0, zone="local")),
+        ),
+    ],
+)
+def test_grammar(text, when) -> None:
+    assert parsed(text).when == when
+
+
+def test_options_around_the_anchor() -> None:
+    proposal = parsed(
+        "gesture=candles next full moon for 30m every full moon at 20:00 local;"
+        "  Lights  for the disappeared "
+    )
+    assert proposal.title == "Lights for the disappeared"
+    assert proposal.duration == timedelta(minutes=30)
+    assert proposal.recurrence == "full moon" and proposal.gesture == "candles"
+    assert parsed("on 01-27 every year; t").recurrence == "year"
+
+
+@pytest.mark.parametrize(
+    ("text", "part", "words"),
+    [
+        ("next full moon", "title", "';'"),
+        ("next full moon;   ", "title", "needs a title"),
+        ("next blue moon; t", "lunar phase", "phase"),
+        ("2027-02-30 18:00; t", "date", "'2027-02-30' is not a date"),
+        ("2027-03-08 25:00; t", "time", "'25:00' is not a time of day"),
+        ("2027-03-08; t", "time", "needs a time of day"),
+        ("2027-03-08 18:00 Atlantis/Lost; t", "zone", "not a known time zone"),
+        ("next full moon at 20:00 Atlantis/Lost; t", "zone", "not a known time zone"),
+        ("next full moon for soon; t", "duration", "'soon' is not a duration"),
+        ("next full moon for; t", "duration", "needs a duration"),
+        ("next full moon every week; t", "recurrence", "'year' or a phase"),
+        ("next full moon every year; t", "recurrence", "date or anniversary"),
+        ("next new moon every full moon; t", "recurrence", "goes with that phase"),
+        ("on 02-30; t", "date", "not a real day"),
+        ("anniversary; t", "anniversary", "write the anniversary id"),
+        ("anniversary x 27; t", "year", "is not a year"),
+        ("gesture=BAD! next full moon; t", "gesture", "not a gesture id"),
+        ("tomorrow-ish; t", "time", "I don't understand the time"),
+        ("; t", "time", "has no time"),
+        ("2027-03-08T16:00Z at 10:00; t", "time", "already says when"),
+        ("x" * 10 + "; " + "y" * 200, "time", ""),
+    ],
+)
+def test_grammar_errors_name_the_part(text, part, words) -> None:
+    result = parse_proposal(text)
+    assert isinstance(result, WhenError), result
+    assert result.part == part or (part == "time" and result.part == "title"), result
+    assert words in result.message
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=400)
+def test_parser_never_raises(text: str) -> None:
+    result = parse_proposal(text)
+    assert isinstance(result, Proposal | WhenError)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "next",
+                "full",
+                "moon",
+                "at",
+                "20:00",
+                "local",
+                "for",
+                "1h",
+                "every",
+                "year",
+                "on",
+                "03-08",
+                "anniversary",
+                "UTC",
+                "2027-03-08",
+                "18:00",
+                "after",
+                "gesture=x",
+                "new",
+            ]
+        ),
+        max_size=8,
+    )
+)
+@settings(max_examples=400)
+def test_parser_and_resolver_never_raise_on_keyword_soup(words: list[str]) -> None:
+    result = parse_proposal(" ".join(words) + "; t")
+    if isinstance(result, Proposal):
+        resolved = resolve(
+            result.when, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL
+        )
+        assert isinstance(resolved, Timing | WhenError)
+
+
+def test_explicit_time_uses_the_proposers_zone() -> None:
+    result = timing("2027-03-08 18:00; t", zone="Europe/Kyiv")
+    assert result.mode == "global" and result.start == datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+    assert timing("2027-03-08 18:00 UTC; t").start == datetime(2027, 3, 8, 18, 0, tzinfo=UTC)
+
+
+def test_past_times_are_refused() -> None:
+    for text in (
+        "2027-01-10 11:59 UTC; t",
+        "2020-05-01 10:00; t",
+        "anniversary cable-street 2026; t",
+        "full moon after 2026-01-01; t",
+    ):
+        result = resolve(
+            parsed(text).when, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL
+        )
+        assert isinstance(result, WhenError) and "in the past" in result.message, text
+
+
+def test_lunar_windows() -> None:
+    bare = timing("full moon after 2027-02-01; t")
+    assert bare.mode == "global" and bare.start is not None
+    assert bare.start.date() == date(2027, 2, 20)  # full moon 2027-02-20 23:23 UTC
+    utc = timing("full moon after 2027-02-01 at 20:00 UTC; t")
+    assert utc.start == datetime(2027, 2, 20, 20, 0, tzinfo=UTC)
+    wave = timing("full moon after 2027-02-01 at 20:00 local; t")
+    assert wave.mode == "local" and wave.local_time == time(20, 0) and wave.anchor == bare.start
+    # The phase is late on 20 Feb in UTC but already 21 Feb east of UTC+1.
+    kyiv, _ = wave.node_start("Europe/Kyiv")
+    lima, _ = wave.node_start("America/Lima")
+    assert fmt_local(kyiv, "Europe/Kyiv") == "2027-02-21 20:00 Europe/Kyiv"
+    assert fmt_local(lima, "America/Lima") == "2027-02-20 20:00 America/Lima"
+
+
+def test_anniversaries_default_to_local_noon_and_next_occurrence() -> None:
+    result = timing("anniversary cable-street; t")
+    assert result.mode == "local" and result.local_date == date(2027, 10, 4)
+    assert "Battle of Cable Street (1936)" in result.label
+    # 27 January has not passed on 10 January → this year.
+    assert timing("anniversary holocaust-remembrance; t").local_date == date(2027, 1, 27)
+    # 1 January has passed → next year.
+    assert timing("on 01-01; t").local_date == date(2028, 1, 1)
+
+
+def test_february_29_falls_on_february_28_in_common_years() -> None:
+    result = timing("on 02-29 at 12:00 UTC; t")
+    assert result.start == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
+    assert any("no 29 February" in n for n in result.notes)
+    leap = resolve(
+        parsed("on 02-29 at 12:00 UTC; t").when,
+        now=datetime(2027, 12, 1, tzinfo=UTC),
+        proposer_zone="UTC",
+        calendar=CAL,
+        default_at=NOON_LOCAL,
+    )
+    assert isinstance(leap, Timing) and leap.start == datetime(2028, 2, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "zone", "expected_utc", "note"),
+    [
+        # Spring forward: 02:30 does not exist in Berlin on 2027-03-28 → 03:30 CEST.
+        (
+            date(2027, 3, 28),
+            time(2, 30),
+            "Europe/Berlin",
+            datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+            "does not exist",
+        ),
+        # Fall back: 02:30 happens twice in Berlin on 2027-10-31 → the first (CEST).
+        (
+            date(2027, 10, 31),
+            time(2, 30),
+            "Europe/Berlin",
+            datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+            "happens twice",
+        ),
+        # New York spring forward at 02:00 on 2027-03-14.
+        (
+            date(2027, 3, 14),
+            time(2, 15),
+            "America/New_York",
+            datetime(2027, 3, 14, 7, 15, tzinfo=UTC),
+            "does not exist",
+        ),
+        # Lord Howe moves by half an hour.
+        (
+            date(2027, 10, 3),
+            time(2, 10),
+            "Australia/Lord_Howe",
+            datetime(2027, 10, 2, 15, 40, tzinfo=UTC),
+            "does not exist",
+        ),
+        (
+            date(2027, 7, 1),
+            time(20, 0),
+            "Europe/Kyiv",
+            datetime(2027, 7, 1, 17, 0, tzinfo=UTC),
+            None,
+        ),
+    ],
+)
+def test_dst_gaps_and_overlaps(day, clock, zone, expected_utc, note) -> None:
+    instant, message = localize(day, clock, zone)
+    assert instant == expected_utc
+    assert (message is None) if note is None else (note in message)
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.sampled_from(
+        [
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "Asia/Kolkata",
+            "America/Santiago",
+            "UTC",
+        ]
+    ),
+)
+def test_localize_lands_on_or_just_after_the_requested_wall_time(naive, zone) -> None:
+    clock = time(naive.hour, naive.minute)
+    instant, note = localize(naive.date(), clock, zone)
+    shown = instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    wanted = datetime.combine(naive.date(), clock)
+    assert timedelta(0) <= shown - wanted <= timedelta(hours=1)
+    assert (shown == wanted) or (note is not None and "does not exist" in note)
+
+
+def test_date_line_nodes_get_their_own_dates() -> None:
+    wave = timing("2027-06-01 09:00 local; t", zone="UTC")
+    east, _ = wave.node_start("Pacific/Kiritimati")  # UTC+14
+    west, _ = wave.node_start("Pacific/Pago_Pago")  # UTC-11
+    assert east == datetime(2027, 5, 31, 19, 0, tzinfo=UTC)
+    assert west == datetime(2027, 6, 1, 20, 0, tzinfo=UTC)
+    assert west - east == timedelta(hours=25)  # a wave spans more than a day
+
+
+@pytest.mark.parametrize(
+    ("when", "recurrence", "after", "expected"),
+    [
+        (
+            Explicit(day=date(2027, 2, 28), at=ClockTime(hour=9, minute=0)),
+            "year",
+            datetime(2027, 3, 1, tzinfo=UTC),
+            Explicit(day=date(2028, 2, 28), at=ClockTime(hour=9, minute=0)),
+        ),
+        (
+            Dated(month=0, day=0, anniversary="cable-street"),
+            "year",
+            datetime(2027, 10, 5, tzinfo=UTC),
+            Dated(month=0, day=0, anniversary="cable-street"),
+        ),
+        (
+            Lunar(phase="full moon"),
+            "full moon",
+            datetime(2027, 2, 21, tzinfo=UTC),
+            Lunar(phase="full moon", after=datetime(2027, 2, 21, tzinfo=UTC)),
+        ),
+        (Lunar(phase="new moon"), "full moon", NOW, None),
+    ],
+)
+def test_next_occurrence_is_computed_from_the_anchor(when, recurrence, after, expected) -> None:
+    assert next_occurrence(when, recurrence, after) == expected
+
+
+def test_yearly_local_window_keeps_its_wall_clock_across_dst() -> None:
+    """A recurrence is never "+365 days in seconds": the wall time stays 18:00."""
+    first = Explicit(day=date(2027, 3, 27), at=ClockTime(hour=18, minute=0, zone="Europe/Berlin"))
+    second = next_occurrence(first, "year", NOW)
+    assert isinstance(second, Explicit)
+    later = resolve(second, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL)
+    assert isinstance(later, Timing)
+    assert fmt_local(later.start, "Europe/Berlin") == "2028-03-27 18:00 Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        Explicit(day=date(2027, 3, 8), at=ClockTime(hour=18, minute=0, zone="local")),
+        Instant(instant=datetime(2027, 3, 8, 16, tzinfo=UTC)),
+        Lunar(
+            phase="full moon",
+            after=datetime(2027, 2, 1, tzinfo=UTC),
+            at=ClockTime(hour=20, minute=0, zone="UTC"),
+        ),
+        Dated(month=11, day=9, year=2027, at=None, anniversary="day-against-fascism"),
+    ],
+)
+def test_when_json_round_trip(when) -> None:
+    assert when_from_json(when_to_json(when)) == when
+
+
+def test_formatting() -> None:
+    moment = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+    assert fmt_utc(moment) == "2027-03-08T16:00Z"
+    assert fmt_local(moment, "Europe/Kyiv") == "2027-03-08 18:00 Europe/Kyiv"
+    assert countdown(moment - timedelta(hours=26, seconds=30), moment) == "in 1d 2h"
+    assert countdown(moment + timedelta(minutes=5), moment) == "5m ago"
+    assert countdown(moment - timedelta(seconds=20), moment) == "in 20s"
