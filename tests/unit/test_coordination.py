@@ -1,0 +1,219 @@
+"""The coordinator with a fake scheduler and a settable clock (no Matrix, real SQLite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from actionbot.calendars import shipped_calendar
+from actionbot.config import Config, parse_config
+from actionbot.coordination import Coordinator, Problem
+from actionbot.core.decisions import Vote
+from actionbot.core.nodes import Node
+from actionbot.core.proposals import parse_proposal
+from actionbot.core.timing import Timing
+from actionbot.core.windows import State
+from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
+
+T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+COORD = "!coord:x"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class FakeScheduler:
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[datetime, object, tuple]] = {}
+
+    def at(self, job_id, when, job, *args) -> None:
+        self.jobs[job_id] = (when, job, args)
+
+    def cancel(self, job_id) -> None:
+        self.jobs.pop(job_id, None)
+
+    def job_ids(self) -> list[str]:
+        return sorted(self.jobs)
+
+    async def run(self, job_id: str) -> None:
+        _, job, args = self.jobs.pop(job_id)
+        await job(*args)
+
+
+@pytest.fixture
+async def env(tmp_path: Path):
+    config = parse_config(
+        {
+            "matrix": {"homeserver": "https://h.x", "user_id": "@bot:x", "password": "pw12"},
+            "bot": {"coordination_room": COORD},
+            "windows": {"reminders": ["1h", "start", "end"], "late_grace": "30m"},
+            "decisions": {"period": "1d"},
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config)
+    db = await Database.open(tmp_path / "db.sqlite", now=T0)
+    nodes, windows, outbox = NodeStore(db), WindowStore(db), OutboxStore(db)
+    for node_id, zone in (("kyiv1", "Europe/Kyiv"), ("lima1", "America/Lima")):
+        await nodes.register(
+            Node(
+                id=node_id,
+                room_id=f"!{node_id}:x",
+                name=node_id.title(),
+                timezone=zone,
+                language="en",
+                homeserver="x",
+                registered_at=T0,
+            )
+        )
+    clock, scheduler = Clock(), FakeScheduler()
+    coordinator = Coordinator(
+        config=config,
+        windows=windows,
+        nodes=nodes,
+        outbox=outbox,
+        scheduler=scheduler,
+        calendar=shipped_calendar(),
+        clock=clock,
+        notify=lambda: None,
+        salt=b"salt",
+    )
+    yield coordinator, scheduler, clock, outbox, nodes
+    await db.close()
+
+
+async def propose(coordinator: Coordinator, nodes: NodeStore, text: str):
+    proposal = parse_proposal(text)
+    node = await nodes.by_room("!kyiv1:x")
+    timing = coordinator.resolve(proposal, node)
+    assert isinstance(timing, Timing), timing
+    return await coordinator.propose(
+        proposal=proposal, timing=timing, node=node, sender="@alice:x", event_id="$p"
+    )
+
+
+async def test_proposal_to_reminders_to_end(env) -> None:
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC for 1h; Vigil")
+    assert window.deadline == T0 + timedelta(days=1)
+    keys = [r.key for r in await outbox.all()]
+    assert "proposed:" + window.id in keys
+    assert {k for k in keys if k.startswith("poll:")} == {
+        f"poll:{window.id}:kyiv1",
+        f"poll:{window.id}:lima1",
+    }
+    assert f"deadline:{window.id}" in scheduler.jobs
+
+    kyiv, lima = await nodes.by_room("!kyiv1:x"), await nodes.by_room("!lima1:x")
+    await coordinator.vote(
+        window_id=window.id, node=kyiv, vote=Vote.YES, via="command", event_id="$v1"
+    )
+    result = await coordinator.vote(
+        window_id=window.id, node=lima, vote=Vote.YES, via="poll", event_id="$v2"
+    )
+    assert result.state is State.APPROVED and result.decision == "consensus"
+    assert f"deadline:{window.id}" not in scheduler.jobs
+    reminder_jobs = [j for j in scheduler.jobs if j.startswith("reminder:")]
+    assert len(reminder_jobs) == 6 and f"end:{window.id}" in scheduler.jobs
+    closed = await coordinator.vote(
+        window_id=window.id, node=kyiv, vote=Vote.NO, via="command", event_id="$v3"
+    )
+    assert isinstance(closed, Problem) and "voting is closed" in closed.message
+
+    # On time, late (within grace) and too late (skipped, reported to coordinators).
+    clock.now = datetime(2027, 3, 5, 17, 0, 10, tzinfo=UTC)
+    await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
+    clock.now = datetime(2027, 3, 5, 17, 20, tzinfo=UTC)
+    await scheduler.run(f"reminder:{window.id}:lima1:1h")
+    clock.now = datetime(2027, 3, 5, 20, 0, tzinfo=UTC)
+    await scheduler.run(f"reminder:{window.id}:kyiv1:start")
+    rows = {r.key: r for r in await outbox.all()}
+    assert "(late)" not in rows[f"reminder:{window.id}:kyiv1:1h"].content["body"]
+    assert "(late)" in rows[f"reminder:{window.id}:lima1:1h"].content["body"]
+    assert f"reminder:{window.id}:kyiv1:start" not in rows
+    skipped = rows[f"skipped:{window.id}:kyiv1:start"]
+    assert skipped.room_id == COORD and "Reminder skipped" in skipped.content["body"]
+    assert "@alice" not in skipped.content["body"]
+
+    await coordinator.end_window(window.id)
+    assert (await coordinator.windows.get(window.id)).state is State.DONE
+    await coordinator.end_window(window.id)  # idempotent
+
+
+async def test_deadline_majority_and_rejection(env) -> None:
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; Vigil")
+    kyiv = await nodes.by_room("!kyiv1:x")
+    await coordinator.vote(
+        window_id=window.id, node=kyiv, vote=Vote.BLOCK, via="command", event_id="$b"
+    )
+    clock.now = window.deadline
+    await scheduler.run(f"deadline:{window.id}")
+    stored = await coordinator.windows.get(window.id)
+    assert stored.state is State.REJECTED and stored.decision == "majority against"
+    decided = [r for r in await outbox.all() if r.key == f"decided:{window.id}"]
+    assert "By node: Kyiv1: block · Lima1: —" in decided[0].content["body"]
+    assert not any(j.startswith("reminder:") for j in scheduler.jobs)
+
+
+async def test_yearly_series_continues_from_the_anchor(env) -> None:
+    coordinator, scheduler, clock, _outbox, nodes = env
+    window = await propose(
+        coordinator, nodes, "anniversary womens-day at 18:00 local for 1h every year; Strike"
+    )
+    assert window.mode == "local" and window.series == window.id
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=window.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"$v{room}",
+        )
+    clock.now = datetime(2027, 3, 9, 12, 0, tzinfo=UTC)
+    await scheduler.run(f"end:{window.id}")
+    following = [w for w in await coordinator.windows.all() if w.id != window.id]
+    assert len(following) == 1
+    nxt = following[0]
+    assert nxt.state is State.APPROVED and nxt.series == window.id
+    assert str(nxt.local_date) == "2028-03-08"
+    assert any(j.startswith(f"reminder:{nxt.id}:") for j in scheduler.jobs)
+    await coordinator.end_window(window.id)  # a second run creates no duplicate
+    assert len(await coordinator.windows.all()) == 2
+
+
+async def test_rebuild_recreates_every_job(env) -> None:
+    coordinator, scheduler, _clock, _outbox, nodes = env
+    proposed = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; A")
+    approved = await propose(coordinator, nodes, "2027-03-06 18:00 UTC; B")
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=approved.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"$w{room}",
+        )
+    before = scheduler.job_ids()
+    scheduler.jobs.clear()
+    assert await coordinator.rebuild() == len(before)
+    assert scheduler.job_ids() == before
+    assert f"deadline:{proposed.id}" in before
+
+
+async def test_cancel_tells_every_node_and_drops_jobs(env) -> None:
+    coordinator, scheduler, _clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; A")
+    assert coordinator.person_hash("@alice:x") != coordinator.person_hash("@bob:x")
+    assert await coordinator.cancel(window, node_name="Kyiv1")
+    assert not [j for j in scheduler.jobs if window.id in j]
+    told = {r.room_id for r in await outbox.all() if r.key.startswith("cancelled:")}
+    assert told == {COORD, "!kyiv1:x", "!lima1:x"}
