@@ -265,12 +265,20 @@ class Bot:
             if now - item.sent_at > self.config.max_command_age:
                 log.debug("old event ignored", extra={"event_id": item.event_id})
                 continue
-            if isinstance(item, events.TextMessage):
-                await self._handle_text(item)
-            elif isinstance(item, events.PollAnswer):
-                await self._handle_poll_answer(item)
-            else:
-                await self._handle_undecryptable(item)
+            # A bug triggered by one event must not stop the bot, or it would crash again
+            # on the same event after every restart: log it (no body) and go on.
+            try:
+                if isinstance(item, events.TextMessage):
+                    await self._handle_text(item)
+                elif isinstance(item, events.PollAnswer):
+                    await self._handle_poll_answer(item)
+                else:
+                    await self._handle_undecryptable(item)
+            except Exception:
+                log.exception(
+                    "event handling failed",
+                    extra={"event_id": item.event_id, "room_id": item.room_id},
+                )
 
     async def _handle_text(self, message: events.TextMessage) -> None:
         assert self.connection and self.commands and self._events and self.sender

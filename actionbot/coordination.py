@@ -21,6 +21,7 @@ from actionbot.core.calendar import Calendar
 from actionbot.core.decisions import Decision, Rule, Vote, decide
 from actionbot.core.durations import format_duration
 from actionbot.core.ids import new_id
+from actionbot.core.lunar import next_phase
 from actionbot.core.nodes import Node
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.proposals import Proposal
@@ -35,6 +36,7 @@ from actionbot.core.reminders import (
 )
 from actionbot.core.timing import (
     ClockTime,
+    Lunar,
     Timing,
     WhenError,
     fmt_utc,
@@ -162,7 +164,9 @@ class Coordinator:
             deadline=now,
         )
         first = window.first_start(nodes) or now
-        deadline = max(now, min(now + self.config.decision_period, first))
+        # Decide by the end of the voting period, but at the latest half-way to the start,
+        # so an approval at the deadline still leaves time for the start reminders.
+        deadline = max(now, min(now + self.config.decision_period, now + (first - now) / 2))
         notes = list(timing.notes)
         if window.mode == "local":
             passed = [n.name for n in nodes if window.node_start(n)[0] <= now]
@@ -420,38 +424,86 @@ class Coordinator:
         return done
 
     async def end_window(self, window_id: str) -> None:
+        """Mark the window done; for a series, create the next occurrence in the same
+        transaction (a crash cannot end a series, and a second run cannot double it)."""
         window = await self.windows.get(window_id)
         if window is None or window.state is not State.APPROVED:
             return
         now = self.clock()
         nodes = await self.nodes.all()
-        if not await self.windows.transition(window, State.DONE, now=now):
-            return
-        log.info("window done", extra={"window": window.id})
-        if window.recurrence:
-            await self._next_in_series(window, nodes)
-
-    async def _next_in_series(self, window: Window, nodes: list[Node]) -> None:
-        now = self.clock()
-        after = window.last_end(nodes) or now
-        anchor = next_occurrence(when_from_json(window.when), window.recurrence or "", after)
-        proposer = next((n for n in nodes if n.id == window.proposer_node), None)
-        if anchor is None:
-            return
-        timing = resolve(
-            anchor,
-            now=now,
-            proposer_zone=proposer.timezone if proposer else "UTC",
-            calendar=self.calendar,
-            default_at=default_clock(self.config),
-        )
-        if isinstance(timing, WhenError):
-            log.warning(
-                "next occurrence could not be computed",
-                extra={"window": window.id, "reason": timing.message},
+        following = await self._next_in_series(window, nodes) if window.recurrence else None
+        if isinstance(following, Window):
+            reminders = self._plan(following, nodes, now)
+            text = reply(
+                [
+                    "Next in the series ",
+                    code(following.series or ""),
+                    ": window ",
+                    code(following.id),
+                    " ",
+                    bold(following.title),
+                    f" — {following.label}.",
+                ]
             )
-            return
-        following = Window(
+            messages = self._to_coordination(f"series:{following.id}", text)
+            messages += self._to_nodes(f"series:{following.id}", nodes, text)
+            proposer_hash = await self.windows.proposer_hash(window.id) or ""
+            if not await self.windows.create(
+                following,
+                proposer_hash=proposer_hash,
+                now=now,
+                messages=messages,
+                plan=reminders,
+                finish=window,
+            ):
+                return
+            self._schedule_approved(following, nodes, reminders)
+        else:
+            messages = []
+            if isinstance(following, str):
+                text = reply(
+                    [
+                        "The series of window ",
+                        code(window.id),
+                        " ",
+                        bold(window.title),
+                        f" cannot continue: {following}.",
+                    ]
+                )
+                messages = self._to_coordination(f"series-end:{window.id}", text)
+            if not await self.windows.transition(window, State.DONE, now=now, messages=messages):
+                return
+        log.info("window done", extra={"window": window.id})
+        self.notify()
+
+    async def _next_in_series(self, window: Window, nodes: list[Node]) -> Window | str | None:
+        """The next occurrence still ahead (skipping any missed while the bot was down),
+        or the reason there is none."""
+        now = self.clock()
+        when = when_from_json(window.when)
+        proposer = next((n for n in nodes if n.id == window.proposer_node), None)
+        after = window.anchor or window.start or now
+        timing: Timing | WhenError | None = None
+        anchor = None
+        for _ in range(240):  # enough lunar months to catch up after any sane downtime
+            anchor = next_occurrence(when, window.recurrence or "", after)
+            if anchor is None:
+                return None
+            timing = resolve(
+                anchor,
+                now=now,
+                proposer_zone=proposer.timezone if proposer else "UTC",
+                calendar=self.calendar,
+                default_at=default_clock(self.config),
+            )
+            if isinstance(timing, Timing) or not isinstance(anchor, Lunar):
+                break
+            after = next_phase(anchor.phase, after)  # that phase is past: try the next one
+        if not isinstance(timing, Timing) or anchor is None:
+            reason = timing.message if isinstance(timing, WhenError) else "no next occurrence"
+            log.warning("series cannot continue", extra={"window": window.id, "reason": reason})
+            return reason
+        return Window(
             id=await self._fresh_id(),
             title=window.title,
             mode=timing.mode,
@@ -473,35 +525,23 @@ class Coordinator:
             decision=f"recurring series {window.series or window.id}",
             series=window.series or window.id,
         )
-        reminders = self._plan(following, nodes, now)
-        text = reply(
-            [
-                "Next in the series ",
-                code(following.series or ""),
-                ": window ",
-                code(following.id),
-                " ",
-                bold(following.title),
-                f" — {following.label}.",
-            ]
-        )
-        messages = self._to_coordination(f"series:{following.id}", text)
-        messages += self._to_nodes(f"series:{following.id}", nodes, text)
-        proposer_hash = await self.windows.proposer_hash(window.id) or ""
-        await self.windows.create(
-            following, proposer_hash=proposer_hash, now=now, messages=messages, plan=reminders
-        )
-        self._schedule_approved(following, nodes, reminders)
-        self.notify()
 
-    async def node_added(self, node: Node) -> None:
-        """A node that registers late still gets reminders for approved windows."""
+    async def node_changed(self, node: Node) -> None:
+        """A node that registered late, or moved to another time zone, gets reminders for
+        approved windows at its (new) local times, and the windows' ends are moved."""
         now = self.clock()
+        nodes = await self.nodes.all()
         for window in await self.windows.in_states([State.APPROVED]):
             reminders = self._plan(window, [node], now)
-            await self.windows.add_plan(reminders, now=now)
+            await self.windows.replan_node(window.id, node.id, reminders, now=now)
+            for job_id in self.scheduler.job_ids():
+                if job_id.startswith(f"reminder:{window.id}:{node.id}:"):
+                    self.scheduler.cancel(job_id)
             for item in reminders:
                 self._schedule_reminder(item)
+            end = window.last_end(nodes)
+            if end is not None:
+                self.scheduler.at(f"end:{window.id}", end, self.end_window, window.id)
 
     # --- start-up ------------------------------------------------------------------------------
 

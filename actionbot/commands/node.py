@@ -118,8 +118,9 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
                 "Node names are unique across the network; please pick another.",
             )
         )
-    if existing is None and services.coordinator is not None:
-        await services.coordinator.node_added(stored)
+    moved = existing is not None and existing.timezone != stored.timezone
+    if services.coordinator is not None and (existing is None or moved):
+        await services.coordinator.node_changed(stored)
     verb = "Updated this node:" if existing else "This room is now a node of the network:"
     answer = reply(
         verb,

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{1,40}")
-_FULL = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DAY = re.compile(r"(\d{2})-(\d{2})")
+_FULL = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_DAY = re.compile(r"(\d{2})-(\d{2})", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,8 +20,9 @@ UNITS: dict[str, int] = {
     "w": 7 * 86400,
 }
 
-_PART = re.compile(r"(\d+)([smhdw])")
-_WHOLE = re.compile(r"(?:\d+[smhdw])+")
+_PART = re.compile(r"(\d+)([smhdw])", re.ASCII)
+_WHOLE = re.compile(r"(?:\d+[smhdw])+", re.ASCII)
+MAX = timedelta(days=366)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +44,8 @@ def parse_duration(text: str) -> timedelta | DurationError:
     seconds = sum(int(n) * UNITS[unit] for n, unit in _PART.findall(cleaned))
     if seconds <= 0:
         return DurationError(text=text, message=f"'{text}' must be longer than zero")
+    if seconds > MAX.total_seconds():
+        return DurationError(text=text, message=f"'{text}' is too long (at most 366d)")
     return timedelta(seconds=seconds)
 
 

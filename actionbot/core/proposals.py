@@ -17,6 +17,7 @@ from actionbot.core.lunar import PHASES
 from actionbot.core.timing import Dated, Explicit, Lunar, When, WhenError, parse_at, parse_when
 
 TITLE_MAX = 120
+MAX_DURATION = timedelta(days=30)
 _GESTURE = re.compile(r"[a-z0-9][a-z0-9-]{0,40}")
 
 
@@ -77,6 +78,10 @@ def parse_proposal(text: str) -> Proposal | WhenError:
         parsed = parse_duration(taken[0])
         if isinstance(parsed, DurationError):
             return WhenError(part="duration", message=parsed.message, example="for 30m")
+        if parsed > MAX_DURATION:
+            return WhenError(
+                part="duration", message="a window lasts at most 30 days", example="for 2d"
+            )
         duration = parsed
 
     recurrence = None

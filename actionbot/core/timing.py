@@ -33,10 +33,14 @@ from actionbot.core.durations import format_duration
 from actionbot.core.lunar import PHASES, next_phase
 
 LOCAL = "local"
-_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})")
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})", re.I)
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})", re.ASCII)
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})", re.I | re.A)
+_YEAR = re.compile(r"\d{4}", re.ASCII)
+# How far ahead a window may be planned: far enough for any campaign, near enough that
+# date arithmetic never overflows.
+MAX_AHEAD = timedelta(days=3 * 366)
 
 EXAMPLES = (
     "2027-03-08 18:00",
@@ -223,7 +227,7 @@ def parse_when(words: list[str], at: ClockTime | None) -> When | WhenError:
             )
         year = None
         if len(lower) == 3:
-            if not lower[2].isdigit() or len(lower[2]) != 4:
+            if not _YEAR.fullmatch(lower[2]) or not 1900 <= int(lower[2]) <= 2999:
                 return WhenError(
                     part="year",
                     message=f"'{words[2]}' is not a year",
@@ -256,11 +260,11 @@ def parse_when(words: list[str], at: ClockTime | None) -> When | WhenError:
             )
         try:
             instant = datetime.fromisoformat(words[0].upper().replace("Z", "+00:00"))
-        except ValueError:
+            return Instant(instant=instant.astimezone(UTC))
+        except (ValueError, OverflowError):
             return WhenError(
                 part="time", message=f"'{words[0]}' is not a real time", example="2027-03-08T16:00Z"
             )
-        return Instant(instant=instant.astimezone(UTC))
     if _DATE.fullmatch(words[0]):
         day = _date(words[0])
         if isinstance(day, WhenError):
@@ -388,6 +392,35 @@ def resolve(
     calendar: Calendar,
     default_at: ClockTime,
 ) -> Timing | WhenError:
+    """Turn an anchor into a :class:`Timing`, or say what is wrong with it.
+
+    Refused: times in the past, and times more than :data:`MAX_AHEAD` ahead (which also
+    keeps every later ``start + duration`` far from the limits of ``datetime``).
+    """
+    try:
+        result = _resolve(
+            when, now=now, proposer_zone=proposer_zone, calendar=calendar, default_at=default_at
+        )
+    except (OverflowError, ValueError):
+        return WhenError(
+            part="time",
+            message="that time is out of range",
+            example="a date within the next three years",
+        )
+    if isinstance(result, Timing):
+        start = result.start or result.node_start(proposer_zone)[0]
+        if start - now > MAX_AHEAD:
+            return WhenError(
+                part="time",
+                message="that is more than three years ahead",
+                example="a date within the next three years",
+            )
+    return result
+
+
+def _resolve(
+    when: When, *, now: datetime, proposer_zone: str, calendar: Calendar, default_at: ClockTime
+) -> Timing | WhenError:
     if isinstance(when, Instant):
         if when.instant <= now:
             return _past("time", when.instant, now)
@@ -395,17 +428,7 @@ def resolve(
     if isinstance(when, Explicit):
         return _place(when.day, when.at, proposer_zone, when.day.isoformat(), now, "time")
     if isinstance(when, Lunar):
-        moment = next_phase(when.phase, when.after or now)
-        label = f"{when.phase} {fmt_utc(moment)}"
-        if moment <= now:
-            return _past("lunar phase", moment, now)
-        if when.at is None:
-            return Timing(mode="global", start=moment, label=label)
-        if when.at.zone == LOCAL:
-            return Timing(mode="local", local_time=when.at.as_time(), anchor=moment, label=label)
-        zone = when.at.zone or proposer_zone
-        day = moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
-        return _place(day, when.at, proposer_zone, label, now, "lunar phase")
+        return _lunar(when, now=now, proposer_zone=proposer_zone)
     # Dated: an anniversary or a month-day.
     month, day_of_month, label = when.month, when.day, f"{when.month:02d}-{when.day:02d}"
     if when.anniversary is not None:
@@ -421,7 +444,10 @@ def resolve(
         label = entry.title + (f" ({entry.year})" if entry.year else "")
     clock = when.at or default_at
     local_today = now.astimezone(zoneinfo.ZoneInfo(proposer_zone)).date()
-    years = [when.year] if when.year else [local_today.year, local_today.year + 1]
+    # Without a year: the first occurrence still ahead. Start a year back, because a time
+    # given in another zone (e.g. 01-01 00:30 UTC, proposed from UTC-11 on 31 December)
+    # may belong to a year that is not the proposer's local year.
+    years = [when.year] if when.year else list(range(local_today.year - 1, local_today.year + 2))
     last: Timing | WhenError | None = None
     for year in years:
         day, leap_note = occurrence(month, day_of_month, year)
@@ -434,14 +460,45 @@ def resolve(
     return last
 
 
+def _lunar(when: Lunar, *, now: datetime, proposer_zone: str) -> Timing | WhenError:
+    """A phase, placed; with ``next …`` a phase whose time here has already passed (e.g. 06:00
+    UTC asked at 07:00 on the day of the full moon) moves on to the following one."""
+    moment = next_phase(when.phase, when.after or now)
+    for _ in range(3):
+        label = f"{when.phase} {fmt_utc(moment)}"
+        if moment <= now and when.after is not None:
+            return _past("lunar phase", moment, now)
+        if when.at is None:
+            result: Timing | WhenError = Timing(
+                mode="global", start=moment, anchor=moment, label=label
+            )
+        elif when.at.zone == LOCAL:
+            result = Timing(mode="local", local_time=when.at.as_time(), anchor=moment, label=label)
+            if result.node_start(proposer_zone)[0] <= now:
+                result = _past("lunar phase", result.node_start(proposer_zone)[0], now)
+        else:
+            zone = when.at.zone or proposer_zone
+            day = moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
+            result = _place(day, when.at, proposer_zone, label, now, "lunar phase")
+            if isinstance(result, Timing):
+                result = Timing(**{**result.__dict__, "anchor": moment})
+        if isinstance(result, Timing) or when.after is not None:
+            return result
+        moment = next_phase(when.phase, moment)
+    return result
+
+
 def next_occurrence(when: When, recurrence: str, after: datetime) -> When | None:
     """The anchor of the next occurrence of a recurring window, from the anchor itself
-    (never a fixed number of seconds, which drifts across DST and leap years)."""
+    (never a fixed number of seconds, which drifts across DST and leap years).
+
+    Yearly: the same month-day and wall time, the first one still ahead (so 29 February
+    comes back in leap years). Lunar: the same phase strictly after ``after``, which the
+    caller sets to the current occurrence's phase instant.
+    """
     if recurrence == "year":
         if isinstance(when, Explicit):
-            year = when.day.year + 1
-            day, _ = occurrence(when.day.month, when.day.day, year)
-            return Explicit(day=day, at=when.at)
+            return Dated(month=when.day.month, day=when.day.day, year=None, at=when.at)
         if isinstance(when, Dated):
             return Dated(
                 month=when.month, day=when.day, year=None, at=when.at, anniversary=when.anniversary

@@ -82,17 +82,20 @@ class Window:
     def starts(self, nodes: Iterable[Node]) -> dict[str, datetime]:
         return {node.id: self.node_start(node)[0] for node in nodes}
 
+    def _local_starts(self, nodes: Iterable[Node]) -> list[datetime]:
+        # With no nodes yet, a local window is placed in UTC so it still has an end.
+        starts = list(self.starts(nodes).values())
+        return starts or [self.timing.node_start("UTC")[0]]
+
     def first_start(self, nodes: Iterable[Node]) -> datetime | None:
         if self.mode == "global":
             return self.start
-        starts = list(self.starts(nodes).values())
-        return min(starts) if starts else None
+        return min(self._local_starts(nodes))
 
     def last_end(self, nodes: Iterable[Node]) -> datetime | None:
         if self.mode == "global":
             return self.start + self.duration if self.start else None
-        starts = list(self.starts(nodes).values())
-        return max(starts) + self.duration if starts else None
+        return max(self._local_starts(nodes)) + self.duration
 
     def with_state(self, state: State, **changes: Any) -> Window:
         if state not in TRANSITIONS[self.state]:

@@ -58,13 +58,20 @@ class PollAnswer:
 
 
 def _poll_answer(room_id: str, event: UnknownEvent) -> PollAnswer | None:
-    content = event.source.get("content") or {}
-    relation = content.get("m.relates_to") or {}
-    target = relation.get("event_id")
-    unstable = content.get("org.matrix.msc3381.poll.response") or {}
+    # Untrusted input: every level may be missing or of the wrong type.
+    content = event.source.get("content")
+    content = content if isinstance(content, dict) else {}
+    relation = content.get("m.relates_to")
+    target = relation.get("event_id") if isinstance(relation, dict) else None
+    unstable = content.get("org.matrix.msc3381.poll.response")
     stable = content.get("m.selections")
-    answers = stable if isinstance(stable, list) else unstable.get("answers")
-    if not isinstance(target, str) or not isinstance(answers, list):
+    if isinstance(stable, list):
+        answers = stable
+    elif isinstance(unstable, dict) and isinstance(unstable.get("answers"), list):
+        answers = unstable["answers"]
+    else:
+        answers = None
+    if not isinstance(target, str) or answers is None:
         return None
     return PollAnswer(
         room_id=room_id,

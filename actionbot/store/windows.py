@@ -80,6 +80,10 @@ async def _insert_plan(
         )
 
 
+class _AlreadyFinished(Exception):
+    """Rolls back a series step whose previous window was already finished."""
+
+
 class WindowStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -99,44 +103,60 @@ class WindowStore:
         now: datetime,
         messages: Sequence[OutgoingMessage] = (),
         plan: Iterable[PlannedReminder] = (),
-    ) -> None:
+        finish: Window | None = None,
+    ) -> bool:
+        """Insert the window with its plan and messages; with ``finish``, also move that
+        approved window to done in the same transaction (False if it was not approved:
+        another run already continued the series)."""
+
         def opt(value: datetime | None) -> str | None:
             return to_db_time(value) if value else None
 
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                """INSERT INTO windows (id, title, mode, start_at, local_time, local_date,
-                       anchor_at, duration_s, state, proposer_node, proposer_hash, gesture,
-                       recurrence, when_json, label, notes_json, created_at, deadline_at,
-                       decided_at, decision, series)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    window.id,
-                    window.title,
-                    window.mode,
-                    opt(window.start),
-                    window.local_time.isoformat() if window.local_time else None,
-                    window.local_date.isoformat() if window.local_date else None,
-                    opt(window.anchor),
-                    int(window.duration.total_seconds()),
-                    str(window.state),
-                    window.proposer_node,
-                    proposer_hash,
-                    window.gesture,
-                    window.recurrence,
-                    json.dumps(window.when),
-                    window.label,
-                    json.dumps(list(window.notes)),
-                    to_db_time(window.created_at),
-                    to_db_time(window.deadline),
-                    opt(window.decided_at),
-                    window.decision,
-                    window.series,
-                ),
-            )
-            await _insert_plan(tx, plan, now)
-            for message in messages:
-                await insert_message(tx, message, now=now)
+        try:
+            async with self._db.transaction() as tx:
+                if finish is not None:
+                    cur = await tx.execute(
+                        "UPDATE windows SET state = 'done' WHERE id = ? AND state = 'approved'",
+                        (finish.id,),
+                    )
+                    if cur.rowcount != 1:
+                        raise _AlreadyFinished
+                await tx.execute(
+                    """INSERT INTO windows (id, title, mode, start_at, local_time, local_date,
+                           anchor_at, duration_s, state, proposer_node, proposer_hash, gesture,
+                           recurrence, when_json, label, notes_json, created_at, deadline_at,
+                           decided_at, decision, series)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        window.id,
+                        window.title,
+                        window.mode,
+                        opt(window.start),
+                        window.local_time.isoformat() if window.local_time else None,
+                        window.local_date.isoformat() if window.local_date else None,
+                        opt(window.anchor),
+                        int(window.duration.total_seconds()),
+                        str(window.state),
+                        window.proposer_node,
+                        proposer_hash,
+                        window.gesture,
+                        window.recurrence,
+                        json.dumps(window.when),
+                        window.label,
+                        json.dumps(list(window.notes)),
+                        to_db_time(window.created_at),
+                        to_db_time(window.deadline),
+                        opt(window.decided_at),
+                        window.decision,
+                        window.series,
+                    ),
+                )
+                await _insert_plan(tx, plan, now)
+                for message in messages:
+                    await insert_message(tx, message, now=now)
+        except _AlreadyFinished:
+            return False
+        return True
 
     async def get(self, window_id: str) -> Window | None:
         row = await self._db.fetchone("SELECT * FROM windows WHERE id = ?", (window_id,))
@@ -223,6 +243,17 @@ class WindowStore:
 
     async def add_plan(self, plan: Iterable[PlannedReminder], *, now: datetime) -> None:
         async with self._db.transaction() as tx:
+            await _insert_plan(tx, plan, now)
+
+    async def replan_node(
+        self, window_id: str, node_id: str, plan: Iterable[PlannedReminder], *, now: datetime
+    ) -> None:
+        """Replace a node's still-planned reminders for a window (fired ones stay fired)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM reminders WHERE window_id = ? AND node_id = ? AND status = 'planned'",
+                (window_id, node_id),
+            )
             await _insert_plan(tx, plan, now)
 
     async def planned_reminders(self) -> list[PlannedReminder]:

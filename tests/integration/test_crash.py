@@ -4,6 +4,7 @@ arrives exactly once; the one due while it was dead comes late, marked "(late)".
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -111,6 +112,19 @@ async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
         ).fetchall()
     assert rows == [("10s", "fired"), ("5s", "fired"), ("start", "fired"), ("end", "fired")]
     assert outbox == [("sent", 4)]
+    # The audit view: `actionbot windows --json` reads the same database.
+    listed = subprocess.run(
+        [sys.executable, "-m", "actionbot", "windows", "--json", "-c", str(config_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (record,) = json.loads(listed.stdout)
+    assert record["id"] == window_id and record["title"] == "Vigil"
+    assert record["state"] == "done" and record["mode"] == "global"
+    assert record["start_utc"] == start.isoformat() and record["duration_s"] == 3
+    assert list(record["node_starts_utc"].values()) == [start.isoformat()]
+    assert list(record["votes"].values()) == ["yes"]
     log_text = log_path.read_text()
     assert account.password not in log_text
     assert "schedule rebuilt from the database" in log_text

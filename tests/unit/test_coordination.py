@@ -217,3 +217,77 @@ async def test_cancel_tells_every_node_and_drops_jobs(env) -> None:
     assert not [j for j in scheduler.jobs if window.id in j]
     told = {r.room_id for r in await outbox.all() if r.key.startswith("cancelled:")}
     assert told == {COORD, "!kyiv1:x", "!lima1:x"}
+
+
+async def test_lunar_series_moves_to_the_next_phase_only_once(env) -> None:
+    """A local wave ending before the phase instant must not find the same phase again
+    (which looped forever creating windows)."""
+    coordinator, scheduler, clock, _outbox, nodes = env
+    window = await propose(
+        coordinator, nodes, "next full moon at 00:05 local for 10m every full moon; Moon"
+    )
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=window.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"$m{room}",
+        )
+    stored = await coordinator.windows.get(window.id)
+    clock.now = stored.last_end(await nodes.all()) + timedelta(minutes=1)
+    await scheduler.run(f"end:{window.id}")
+    series = sorted(await coordinator.windows.all(), key=lambda w: w.created_at)
+    assert len(series) == 2
+    assert series[1].anchor - series[0].anchor > timedelta(days=25)
+    assert scheduler.jobs[f"end:{series[1].id}"][0] > clock.now
+
+
+async def test_series_catches_up_after_long_downtime(env) -> None:
+    coordinator, scheduler, clock, _outbox, nodes = env
+    window = await propose(coordinator, nodes, "next new moon for 1h every new moon; Dark")
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=window.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"$d{room}",
+        )
+    clock.now = window.start + timedelta(days=100)  # three new moons missed
+    await scheduler.run(f"end:{window.id}")
+    following = [w for w in await coordinator.windows.all() if w.id != window.id]
+    assert len(following) == 1 and following[0].start > clock.now
+    assert following[0].start - clock.now < timedelta(days=30)
+
+
+async def test_deadline_leaves_time_for_start_reminders(env) -> None:
+    coordinator, _scheduler, _clock, _outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-01 14:00 UTC; Soon")
+    assert window.deadline == T0 + timedelta(hours=1)  # half-way to the start
+
+
+async def test_node_moving_zone_gets_its_reminders_replanned(env) -> None:
+    coordinator, scheduler, _clock, _outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 local for 1h; Wave")
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=window.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"$z{room}",
+        )
+    kyiv = await nodes.by_room("!kyiv1:x")
+    moved = Node(**{**kyiv.__dict__, "timezone": "America/Mexico_City"})
+    await nodes.register(moved)
+    await coordinator.node_changed(moved)
+    due = scheduler.jobs[f"reminder:{window.id}:kyiv1:start"][0]
+    assert due == datetime(2027, 3, 11, 0, 0, tzinfo=UTC)  # 18:00 in Mexico City
+    assert scheduler.jobs[f"end:{window.id}"][0] == datetime(2027, 3, 11, 1, 0, tzinfo=UTC)
+    planned = [
+        r
+        for r in await coordinator.windows.planned_reminders()
+        if r.node_id == "kyiv1" and r.offset == "start"
+    ]
+    assert [r.due for r in planned] == [due]

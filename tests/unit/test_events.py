@@ -52,3 +52,50 @@ def test_undecryptable_history_is_surfaced_for_a_hint() -> None:
 def test_own_events_are_never_returned(me: str) -> None:
     items = events.timeline(load("sync_join.json"), me)
     assert all(i.sender != me for i in items)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"m.relates_to": "x", "m.selections": ["yes"]},
+        {"m.relates_to": {"event_id": "$p"}, "org.matrix.msc3381.poll.response": ["yes"]},
+        {"m.relates_to": {"event_id": 5}, "m.selections": ["yes"]},
+        "not even a mapping",
+    ],
+)
+def test_malformed_poll_responses_are_ignored(content) -> None:
+    from nio import UnknownEvent
+
+    event = UnknownEvent.from_dict(
+        {
+            "type": "org.matrix.msc3381.poll.response",
+            "event_id": "$e",
+            "sender": ALICE,
+            "origin_server_ts": 1,
+            "content": content,
+        }
+    )
+    assert events._poll_answer(PLAIN, event) is None
+
+
+def test_both_poll_response_forms_are_read() -> None:
+    from nio import UnknownEvent
+
+    for content in (
+        {
+            "m.relates_to": {"rel_type": "m.reference", "event_id": "$p"},
+            "org.matrix.msc3381.poll.response": {"answers": ["block"]},
+        },
+        {"m.relates_to": {"rel_type": "m.reference", "event_id": "$p"}, "m.selections": ["block"]},
+    ):
+        event = UnknownEvent.from_dict(
+            {
+                "type": "m.poll.response",
+                "event_id": "$e",
+                "sender": ALICE,
+                "origin_server_ts": 1,
+                "content": content,
+            }
+        )
+        answer = events._poll_answer(PLAIN, event)
+        assert answer is not None and answer.answers == ("block",) and answer.poll_event_id == "$p"

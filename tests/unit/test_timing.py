@@ -333,7 +333,7 @@ def test_date_line_nodes_get_their_own_dates() -> None:
             Explicit(day=date(2027, 2, 28), at=ClockTime(hour=9, minute=0)),
             "year",
             datetime(2027, 3, 1, tzinfo=UTC),
-            Explicit(day=date(2028, 2, 28), at=ClockTime(hour=9, minute=0)),
+            Dated(month=2, day=28, at=ClockTime(hour=9, minute=0)),
         ),
         (
             Dated(month=0, day=0, anniversary="cable-street"),
@@ -358,8 +358,11 @@ def test_yearly_local_window_keeps_its_wall_clock_across_dst() -> None:
     """A recurrence is never "+365 days in seconds": the wall time stays 18:00."""
     first = Explicit(day=date(2027, 3, 27), at=ClockTime(hour=18, minute=0, zone="Europe/Berlin"))
     second = next_occurrence(first, "year", NOW)
-    assert isinstance(second, Explicit)
-    later = resolve(second, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL)
+    assert isinstance(second, Dated)
+    after_first = datetime(2027, 3, 28, tzinfo=UTC)
+    later = resolve(
+        second, now=after_first, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL
+    )
     assert isinstance(later, Timing)
     assert fmt_local(later.start, "Europe/Berlin") == "2028-03-27 18:00 Europe/Berlin"
 
@@ -388,3 +391,61 @@ def test_formatting() -> None:
     assert countdown(moment - timedelta(hours=26, seconds=30), moment) == "in 1d 2h"
     assert countdown(moment + timedelta(minutes=5), moment) == "5m ago"
     assert countdown(moment - timedelta(seconds=20), moment) == "in 20s"
+
+
+def test_yearly_series_keeps_29_february_for_leap_years() -> None:
+    first = Explicit(day=date(2028, 2, 29), at=ClockTime(hour=18, minute=0, zone="UTC"))
+    again = next_occurrence(first, "year", NOW)
+    starts = []
+    now = datetime(2028, 3, 1, tzinfo=UTC)
+    for _ in range(4):
+        result = resolve(again, now=now, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL)
+        assert isinstance(result, Timing)
+        starts.append(result.start.date())
+        now = result.start + timedelta(days=1)
+    assert starts == [date(2029, 2, 28), date(2030, 2, 28), date(2031, 2, 28), date(2032, 2, 29)]
+
+
+def test_next_phase_whose_time_has_passed_moves_to_the_following_phase() -> None:
+    full_moon_day = datetime(2027, 2, 20, 21, 0, tzinfo=UTC)  # full moon 2027-02-20 23:23 UTC
+    late = resolve(
+        parsed("next full moon at 06:00 UTC; t").when,
+        now=full_moon_day,
+        proposer_zone="UTC",
+        calendar=CAL,
+        default_at=NOON_LOCAL,
+    )
+    assert isinstance(late, Timing) and late.start.date() == date(2027, 3, 22)
+    wave = resolve(
+        parsed("next full moon at 00:01 local; t").when,
+        now=datetime(2027, 2, 20, 23, 30, tzinfo=UTC),
+        proposer_zone="UTC",
+        calendar=CAL,
+        default_at=NOON_LOCAL,
+    )
+    assert isinstance(wave, Timing) and wave.anchor.date() == date(2027, 3, 22)
+    assert late.anchor is not None  # every lunar timing keeps its phase instant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00+01:00; t",
+        "9999-12-31T23:59-01:00; t",
+        "9999-12-31 23:59 Pacific/Pago_Pago; t",
+        "9999-12-31 23:30 UTC; t",
+        "2027-03-08 18:00 for 99999999999999d; t",
+        "2027-03-08 18:00 for 1000000w; t",
+        "anniversary cable-street ¹²³⁴; t",
+        "anniversary cable-street 0000; t",
+        "2031-01-01 10:00 UTC; t",
+        "2027-03-08 18:00 for 31d; t",
+    ],
+)
+def test_out_of_range_inputs_are_errors_not_crashes(text) -> None:
+    result = parse_proposal(text)
+    if isinstance(result, Proposal):
+        result = resolve(
+            result.when, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL
+        )
+    assert isinstance(result, WhenError), (text, result)
