@@ -269,6 +269,7 @@ class Coordinator:
         text = window_text.decision_text(window, decision, nodes, votes)
         messages = self._to_coordination(f"decided:{window.id}", text)
         messages += self._to_nodes(f"decided:{window.id}", nodes, text)
+        messages += await self._close_polls(window, nodes, decision)
         if decision.approved:
             reminders = self._plan(window, nodes, now)
             done = await self.windows.transition(
@@ -296,6 +297,26 @@ class Coordinator:
                 },
             )
             self.notify()
+
+    async def _close_polls(
+        self, window: Window, nodes: list[Node], decision: Decision
+    ) -> list[OutgoingMessage]:
+        """End the poll in each room, so clients show it closed with its result."""
+        verdict = "approved" if decision.approved else "rejected"
+        closing = []
+        for node in nodes:
+            poll = await self.outbox.by_key(f"poll:{window.id}:{node.id}")
+            if poll is None or poll.event_id is None:
+                continue  # never sent (yet): nothing to close
+            closing.append(
+                OutgoingMessage(
+                    key=f"poll-end:{window.id}:{node.id}",
+                    room_id=poll.room_id,
+                    event_type=window_text.POLL_END,
+                    content=window_text.poll_end_content(poll.event_id, verdict),
+                )
+            )
+        return closing
 
     # --- reminders ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ MODE_TEXT = {
     "local": "local — the same clock time in every node's zone (a wave around the globe)",
 }
 POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
 POLL_ANSWERS = (
     ("yes", "Yes"),
     ("no", "No"),
@@ -127,4 +128,15 @@ def poll_content(window: Window, prefix: str) -> dict[str, Any]:
         "org.matrix.msc1767.text": fallback,
         "m.text": [{"body": fallback}],
         "body": fallback,
+    }
+
+
+def poll_end_content(poll_event_id: str, verdict: str) -> dict[str, Any]:
+    text = f"The vote has ended: the window is {verdict}."
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": poll_event_id},
+        "org.matrix.msc3381.poll.end": {},
+        "org.matrix.msc1767.text": text,
+        "m.text": [{"body": text}],
+        "body": text,
     }

@@ -88,6 +88,13 @@ async def test_propose_vote_approve_and_remind_in_two_rooms(new_user, make_bot) 
         },
     )
 
+    closed = await bob.wait_for(
+        lambda s: (
+            s.room_id == lisboa and s.event.source.get("type") == "org.matrix.msc3381.poll.end"
+        )
+    )
+    assert closed.content["m.relates_to"]["event_id"] == poll.event.event_id
+    assert "approved" in closed.content["body"]
     decided = await alice.wait_for(
         lambda s: (
             s.room_id == coordination and "is approved by consensus" in s.content.get("body", "")
