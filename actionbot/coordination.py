@@ -113,6 +113,12 @@ class Coordinator:
         room = self.config.coordination_room
         return [self._notice(key, room, text)] if room else []
 
+    def _broadcast(
+        self, key: str, nodes: list[Node], text: Reply, skip_room: str | None = None
+    ) -> list[OutgoingMessage]:
+        """The same notice to the coordination room and every node room."""
+        return self._to_coordination(key, text) + self._to_nodes(key, nodes, text, skip_room)
+
     def _to_nodes(
         self, key: str, nodes: list[Node], text: Reply, skip_room: str | None = None
     ) -> list[OutgoingMessage]:
@@ -193,8 +199,7 @@ class Coordinator:
             f"Anchor: {window.label} · decision by {fmt_utc(deadline)}",
             window_text.vote_hint(window, self.config.command_prefix),
         )
-        messages = self._to_coordination(f"proposed:{window.id}", announce)
-        messages += self._to_nodes(f"proposed:{window.id}", nodes, announce, skip_room=node.room_id)
+        messages = self._broadcast(f"proposed:{window.id}", nodes, announce, node.room_id)
         if self.config.polls:
             for target in nodes:
                 messages.append(
@@ -267,8 +272,7 @@ class Coordinator:
     ) -> None:
         now = self.clock()
         text = window_text.decision_text(window, decision, nodes, votes)
-        messages = self._to_coordination(f"decided:{window.id}", text)
-        messages += self._to_nodes(f"decided:{window.id}", nodes, text)
+        messages = self._broadcast(f"decided:{window.id}", nodes, text)
         messages += await self._close_polls(window, nodes, decision)
         if decision.approved:
             reminders = self._plan(window, nodes, now)
@@ -427,8 +431,7 @@ class Coordinator:
                 f" was cancelled (by node {node_name}). No reminders will be sent.",
             ]
         )
-        messages = self._to_coordination(f"cancelled:{window.id}", text)
-        messages += self._to_nodes(f"cancelled:{window.id}", nodes, text)
+        messages = self._broadcast(f"cancelled:{window.id}", nodes, text)
         done = await self.windows.transition(
             window,
             State.CANCELLED,
@@ -466,8 +469,7 @@ class Coordinator:
                     f" — {following.label}.",
                 ]
             )
-            messages = self._to_coordination(f"series:{following.id}", text)
-            messages += self._to_nodes(f"series:{following.id}", nodes, text)
+            messages = self._broadcast(f"series:{following.id}", nodes, text)
             proposer_hash = await self.windows.proposer_hash(window.id) or ""
             if not await self.windows.create(
                 following,

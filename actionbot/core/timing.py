@@ -177,6 +177,19 @@ def _zone_word(word: str) -> str | WhenError:
     return key
 
 
+def _clock_in_zone(time_word: str, zone_word: str | None) -> ClockTime | WhenError:
+    """``HH:MM`` plus an optional zone word (``local``, ``UTC`` or an IANA name)."""
+    clock = _clock(time_word)
+    if isinstance(clock, WhenError):
+        return clock
+    if zone_word is None:
+        return clock
+    zone = _zone_word(zone_word)
+    if isinstance(zone, WhenError):
+        return zone
+    return ClockTime(hour=clock.hour, minute=clock.minute, zone=zone)
+
+
 def _date(word: str) -> date | WhenError:
     match = _DATE.fullmatch(word)
     try:
@@ -279,22 +292,16 @@ def parse_when(words: list[str], at: ClockTime | None) -> When | WhenError:
             return WhenError(
                 part="time", message="the date needs a time of day", example=f"{words[0]} 18:00"
             )
-        clock = _clock(words[1])
-        if isinstance(clock, WhenError):
-            return clock
-        zone = ""
-        if len(words) == 3:
-            found = _zone_word(words[2])
-            if isinstance(found, WhenError):
-                return found
-            zone = found
-        elif len(words) > 3:
+        if len(words) > 3:
             return WhenError(
                 part="time",
                 message=f"I don't understand '{' '.join(words[3:])}'",
                 example="2027-03-08 18:00 Europe/Kyiv",
             )
-        return Explicit(day=day, at=ClockTime(hour=clock.hour, minute=clock.minute, zone=zone))
+        at = _clock_in_zone(words[1], words[2] if len(words) == 3 else None)
+        if isinstance(at, WhenError):
+            return at
+        return Explicit(day=day, at=at)
     return WhenError(
         part="time",
         message=f"I don't understand the time '{' '.join(words)}'",
@@ -315,16 +322,10 @@ def parse_at(words: list[str]) -> tuple[list[str], ClockTime | None] | WhenError
             message="after 'at' write a time and optionally a zone",
             example="at 20:00 local",
         )
-    clock = _clock(rest[0])
-    if isinstance(clock, WhenError):
-        return clock
-    zone = ""
-    if len(rest) == 2:
-        found = _zone_word(rest[1])
-        if isinstance(found, WhenError):
-            return found
-        zone = found
-    return words[:index], ClockTime(hour=clock.hour, minute=clock.minute, zone=zone)
+    at = _clock_in_zone(rest[0], rest[1] if len(rest) == 2 else None)
+    if isinstance(at, WhenError):
+        return at
+    return words[:index], at
 
 
 # --- resolution ------------------------------------------------------------------------------

@@ -90,6 +90,17 @@ async def env(tmp_path: Path):
     await db.close()
 
 
+async def approve_all(coordinator: Coordinator, nodes: NodeStore, window) -> None:
+    for room in ("!kyiv1:x", "!lima1:x"):
+        await coordinator.vote(
+            window_id=window.id,
+            node=await nodes.by_room(room),
+            vote=Vote.YES,
+            via="command",
+            event_id=f"${window.id}{room}",
+        )
+
+
 async def propose(coordinator: Coordinator, nodes: NodeStore, text: str):
     proposal = parse_proposal(text)
     node = await nodes.by_room("!kyiv1:x")
@@ -170,14 +181,7 @@ async def test_yearly_series_continues_from_the_anchor(env) -> None:
         coordinator, nodes, "anniversary womens-day at 18:00 local for 1h every year; Strike"
     )
     assert window.mode == "local" and window.series == window.id
-    for room in ("!kyiv1:x", "!lima1:x"):
-        await coordinator.vote(
-            window_id=window.id,
-            node=await nodes.by_room(room),
-            vote=Vote.YES,
-            via="command",
-            event_id=f"$v{room}",
-        )
+    await approve_all(coordinator, nodes, window)
     clock.now = datetime(2027, 3, 9, 12, 0, tzinfo=UTC)
     await scheduler.run(f"end:{window.id}")
     following = [w for w in await coordinator.windows.all() if w.id != window.id]
@@ -194,14 +198,7 @@ async def test_rebuild_recreates_every_job(env) -> None:
     coordinator, scheduler, _clock, _outbox, nodes = env
     proposed = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; A")
     approved = await propose(coordinator, nodes, "2027-03-06 18:00 UTC; B")
-    for room in ("!kyiv1:x", "!lima1:x"):
-        await coordinator.vote(
-            window_id=approved.id,
-            node=await nodes.by_room(room),
-            vote=Vote.YES,
-            via="command",
-            event_id=f"$w{room}",
-        )
+    await approve_all(coordinator, nodes, approved)
     before = scheduler.job_ids()
     scheduler.jobs.clear()
     assert await coordinator.rebuild() == len(before)
@@ -226,14 +223,7 @@ async def test_lunar_series_moves_to_the_next_phase_only_once(env) -> None:
     window = await propose(
         coordinator, nodes, "next full moon at 00:05 local for 10m every full moon; Moon"
     )
-    for room in ("!kyiv1:x", "!lima1:x"):
-        await coordinator.vote(
-            window_id=window.id,
-            node=await nodes.by_room(room),
-            vote=Vote.YES,
-            via="command",
-            event_id=f"$m{room}",
-        )
+    await approve_all(coordinator, nodes, window)
     stored = await coordinator.windows.get(window.id)
     clock.now = stored.last_end(await nodes.all()) + timedelta(minutes=1)
     await scheduler.run(f"end:{window.id}")
@@ -246,14 +236,7 @@ async def test_lunar_series_moves_to_the_next_phase_only_once(env) -> None:
 async def test_series_catches_up_after_long_downtime(env) -> None:
     coordinator, scheduler, clock, _outbox, nodes = env
     window = await propose(coordinator, nodes, "next new moon for 1h every new moon; Dark")
-    for room in ("!kyiv1:x", "!lima1:x"):
-        await coordinator.vote(
-            window_id=window.id,
-            node=await nodes.by_room(room),
-            vote=Vote.YES,
-            via="command",
-            event_id=f"$d{room}",
-        )
+    await approve_all(coordinator, nodes, window)
     clock.now = window.start + timedelta(days=100)  # three new moons missed
     await scheduler.run(f"end:{window.id}")
     following = [w for w in await coordinator.windows.all() if w.id != window.id]
@@ -270,14 +253,7 @@ async def test_deadline_leaves_time_for_start_reminders(env) -> None:
 async def test_node_moving_zone_gets_its_reminders_replanned(env) -> None:
     coordinator, scheduler, _clock, _outbox, nodes = env
     window = await propose(coordinator, nodes, "2027-03-10 18:00 local for 1h; Wave")
-    for room in ("!kyiv1:x", "!lima1:x"):
-        await coordinator.vote(
-            window_id=window.id,
-            node=await nodes.by_room(room),
-            vote=Vote.YES,
-            via="command",
-            event_id=f"$z{room}",
-        )
+    await approve_all(coordinator, nodes, window)
     kyiv = await nodes.by_room("!kyiv1:x")
     moved = Node(**{**kyiv.__dict__, "timezone": "America/Mexico_City"})
     await nodes.register(moved)
