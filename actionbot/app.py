@@ -119,7 +119,6 @@ class Bot:
             )
             sender_task = asyncio.create_task(self.sender.run(), name="outbox")
             self.scheduler.start()
-            await self.coordinator.rebuild()
             try:
                 code_ = await self._sync_loop(sessions, stop)
             finally:
@@ -191,6 +190,11 @@ class Bot:
                 await self._greet(room_id)
             await sessions.save_sync_token(result.next_batch)
             since = result.next_batch
+            if first and self.coordinator is not None:
+                # Jobs are rebuilt only after the first batch is handled: commands sent while
+                # the bot was down (e.g. votes just before a deadline) count before any
+                # overdue job runs.
+                await self.coordinator.rebuild()
             first = False
             self.ready.set()
         return 0

@@ -7,6 +7,7 @@ re-read the database, so running one twice or late never doubles a message.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -98,6 +99,9 @@ class Coordinator:
         assert not isinstance(offsets, str)  # validated by config
         self.offsets: list[Offset] = offsets
         self.rule = Rule(quorum=config.quorum, consensus_only=config.consensus_only)
+        # One decision at a time: a vote and the deadline job (or a cancel, or an end)
+        # must not read a window's votes while another is changing its state.
+        self._lock = asyncio.Lock()
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -148,6 +152,11 @@ class Coordinator:
     async def propose(
         self, *, proposal: Proposal, timing: Timing, node: Node, sender: str, event_id: str
     ) -> Window:
+        """Create and announce a proposal. Idempotent per command event: a replayed
+        command (crash before it was recorded as handled) returns the window it made."""
+        existing = await self.windows.by_source_event(event_id)
+        if existing is not None:
+            return existing
         now = self.clock()
         nodes = await self.nodes.all()
         window = Window(
@@ -169,9 +178,11 @@ class Coordinator:
             created_at=now,
             deadline=now,
         )
-        first = window.first_start(nodes) or now
-        # Decide by the end of the voting period, but at the latest half-way to the start,
-        # so an approval at the deadline still leaves time for the start reminders.
+        ahead = [s for s in window.starts(nodes).values() if s > now]
+        first = min(ahead) if ahead else (window.node_start(node)[0])
+        # Decide by the end of the voting period, but at the latest half-way to the first
+        # start still ahead (a wave may already have passed further east), so an approval
+        # at the deadline still leaves time for the start reminders.
         deadline = max(now, min(now + self.config.decision_period, now + (first - now) / 2))
         notes = list(timing.notes)
         if window.mode == "local":
@@ -211,7 +222,11 @@ class Coordinator:
                     )
                 )
         await self.windows.create(
-            window, proposer_hash=self.person_hash(sender), now=now, messages=messages
+            window,
+            proposer_hash=self.person_hash(sender),
+            now=now,
+            messages=messages,
+            source_event=event_id,
         )
         self.scheduler.at(f"deadline:{window.id}", deadline, self.decide_at_deadline, window.id)
         log.info("window proposed", extra={"window": window.id, "node": node.id})
@@ -223,35 +238,36 @@ class Coordinator:
     async def vote(
         self, *, window_id: str, node: Node, vote: Vote, via: str, event_id: str
     ) -> Window | Problem:
-        window = await self.windows.get(window_id)
-        if window is None:
-            return Problem(message=f"there is no window {window_id}")
-        if window.state is not State.PROPOSED:
-            return Problem(
-                message=f"window {window_id} is already {window.state}; voting is closed"
+        async with self._lock:
+            window = await self.windows.get(window_id)
+            if window is None:
+                return Problem(message=f"there is no window {window_id}")
+            if window.state is not State.PROPOSED:
+                return Problem(
+                    message=f"window {window_id} is already {window.state}; voting is closed"
+                )
+            now = self.clock()
+            await self.windows.set_vote(window.id, node.id, vote, via=via, now=now)
+            nodes = await self.nodes.all()
+            votes = await self.windows.votes(window.id)
+            tally_line = reply(
+                [
+                    "Vote on ",
+                    code(window.id),
+                    " ",
+                    bold(window.title),
+                    ": node ",
+                    bold(node.name),
+                    f" → {vote}.",
+                ],
+                f"By node: {window_text.per_node_votes(nodes, votes)}",
             )
-        now = self.clock()
-        await self.windows.set_vote(window.id, node.id, vote, via=via, now=now)
-        nodes = await self.nodes.all()
-        votes = await self.windows.votes(window.id)
-        tally_line = reply(
-            [
-                "Vote on ",
-                code(window.id),
-                " ",
-                bold(window.title),
-                ": node ",
-                bold(node.name),
-                f" → {vote}.",
-            ],
-            f"By node: {window_text.per_node_votes(nodes, votes)}",
-        )
-        if self.config.coordination_room and self.config.coordination_room != node.room_id:
-            await self._enqueue(self._to_coordination(f"vote:{event_id}", tally_line))
-        decision = decide(votes, nodes=len(nodes), rule=self.rule, deadline_passed=False)
-        if decision.approved is not None:
-            await self._finalize(window, decision, nodes, votes)
-        return await self.windows.get(window.id) or window
+            if self.config.coordination_room and self.config.coordination_room != node.room_id:
+                await self._enqueue(self._to_coordination(f"vote:{event_id}", tally_line))
+            decision = decide(votes, nodes=len(nodes), rule=self.rule, deadline_passed=False)
+            if decision.approved is not None:
+                await self._finalize(window, decision, nodes, votes)
+            return await self.windows.get(window.id) or window
 
     async def _enqueue(self, messages: list[OutgoingMessage]) -> None:
         for message in messages:
@@ -259,13 +275,14 @@ class Coordinator:
         self.notify()
 
     async def decide_at_deadline(self, window_id: str) -> None:
-        window = await self.windows.get(window_id)
-        if window is None or window.state is not State.PROPOSED:
-            return
-        nodes = await self.nodes.all()
-        votes = await self.windows.votes(window.id)
-        decision = decide(votes, nodes=len(nodes), rule=self.rule, deadline_passed=True)
-        await self._finalize(window, decision, nodes, votes)
+        async with self._lock:
+            window = await self.windows.get(window_id)
+            if window is None or window.state is not State.PROPOSED:
+                return
+            nodes = await self.nodes.all()
+            votes = await self.windows.votes(window.id)
+            decision = decide(votes, nodes=len(nodes), rule=self.rule, deadline_passed=True)
+            await self._finalize(window, decision, nodes, votes)
 
     async def _finalize(
         self, window: Window, decision: Decision, nodes: list[Node], votes: dict[str, Vote]
@@ -310,8 +327,13 @@ class Coordinator:
         closing = []
         for node in nodes:
             poll = await self.outbox.by_key(f"poll:{window.id}:{node.id}")
-            if poll is None or poll.event_id is None:
-                continue  # never sent (yet): nothing to close
+            if poll is None:
+                continue
+            if poll.event_id is None:  # not sent yet: don't open a poll that is already over
+                await self.outbox.mark_skipped(
+                    poll.key, reason="decided before it was sent", now=self.clock()
+                )
+                continue
             closing.append(
                 OutgoingMessage(
                     key=f"poll-end:{window.id}:{node.id}",
@@ -395,7 +417,11 @@ class Coordinator:
             text = window_text.reminder_text(
                 window, node, item.kind, now, late=action is Action.LATE
             )
-            message = self._notice(f"reminder:{self._key(item)}", node.room_id, text)
+            # The due time is part of the key: a reminder re-planned for a new time (the node
+            # moved zone) is a new message, while a replay of the same one is not.
+            message = self._notice(
+                f"reminder:{self._key(item)}:{int(item.due.timestamp())}", node.room_id, text
+            )
             await self.windows.settle_reminder(item, status="fired", now=now, messages=[message])
             log.info(
                 "reminder due", extra={"reminder": self._key(item), "late": action is Action.LATE}
@@ -420,84 +446,88 @@ class Coordinator:
     # --- cancelling, ending, recurring ---------------------------------------------------------
 
     async def cancel(self, window: Window, *, node_name: str) -> bool:
-        now = self.clock()
-        nodes = await self.nodes.all()
-        text = reply(
-            [
-                "Window ",
-                code(window.id),
-                " ",
-                bold(window.title),
-                f" was cancelled (by node {node_name}). No reminders will be sent.",
-            ]
-        )
-        messages = self._broadcast(f"cancelled:{window.id}", nodes, text)
-        done = await self.windows.transition(
-            window,
-            State.CANCELLED,
-            now=now,
-            decision=window.decision or "cancelled",
-            messages=messages,
-            cancel_reminders=True,
-        )
-        if done:
-            for job_id in self.scheduler.job_ids():
-                if job_id.split(":")[1:2] == [window.id]:
-                    self.scheduler.cancel(job_id)
-            self.notify()
-        return done
+        async with self._lock:
+            now = self.clock()
+            nodes = await self.nodes.all()
+            text = reply(
+                [
+                    "Window ",
+                    code(window.id),
+                    " ",
+                    bold(window.title),
+                    f" was cancelled (by node {node_name}). No reminders will be sent.",
+                ]
+            )
+            messages = self._broadcast(f"cancelled:{window.id}", nodes, text)
+            done = await self.windows.transition(
+                window,
+                State.CANCELLED,
+                now=now,
+                decision=window.decision or "cancelled",
+                messages=messages,
+                cancel_reminders=True,
+            )
+            if done:
+                for job_id in self.scheduler.job_ids():
+                    if job_id.split(":")[1:2] == [window.id]:
+                        self.scheduler.cancel(job_id)
+                self.notify()
+            return done
 
     async def end_window(self, window_id: str) -> None:
         """Mark the window done; for a series, create the next occurrence in the same
         transaction (a crash cannot end a series, and a second run cannot double it)."""
-        window = await self.windows.get(window_id)
-        if window is None or window.state is not State.APPROVED:
-            return
-        now = self.clock()
-        nodes = await self.nodes.all()
-        following = await self._next_in_series(window, nodes) if window.recurrence else None
-        if isinstance(following, Window):
-            reminders = self._plan(following, nodes, now)
-            text = reply(
-                [
-                    "Next in the series ",
-                    code(following.series or ""),
-                    ": window ",
-                    code(following.id),
-                    " ",
-                    bold(following.title),
-                    f" — {following.label}.",
-                ]
-            )
-            messages = self._broadcast(f"series:{following.id}", nodes, text)
-            proposer_hash = await self.windows.proposer_hash(window.id) or ""
-            if not await self.windows.create(
-                following,
-                proposer_hash=proposer_hash,
-                now=now,
-                messages=messages,
-                plan=reminders,
-                finish=window,
-            ):
+        async with self._lock:
+            window = await self.windows.get(window_id)
+            if window is None or window.state is not State.APPROVED:
                 return
-            self._schedule_approved(following, nodes, reminders)
-        else:
-            messages = []
-            if isinstance(following, str):
+            now = self.clock()
+            nodes = await self.nodes.all()
+            following = await self._next_in_series(window, nodes) if window.recurrence else None
+            if isinstance(following, Window):
+                reminders = self._plan(following, nodes, now)
                 text = reply(
                     [
-                        "The series of window ",
-                        code(window.id),
+                        "Next in the series ",
+                        code(following.series or ""),
+                        ": window ",
+                        code(following.id),
                         " ",
-                        bold(window.title),
-                        f" cannot continue: {following}.",
+                        bold(following.title),
+                        f" — {following.label}.",
                     ]
                 )
-                messages = self._to_coordination(f"series-end:{window.id}", text)
-            if not await self.windows.transition(window, State.DONE, now=now, messages=messages):
-                return
-        log.info("window done", extra={"window": window.id})
-        self.notify()
+                messages = self._broadcast(f"series:{following.id}", nodes, text)
+                proposer_hash = await self.windows.proposer_hash(window.id) or ""
+                if not await self.windows.create(
+                    following,
+                    proposer_hash=proposer_hash,
+                    now=now,
+                    messages=messages,
+                    plan=reminders,
+                    finish=window,
+                ):
+                    return
+                self._schedule_approved(following, nodes, reminders)
+            else:
+                messages = []
+                if isinstance(following, str):
+                    text = reply(
+                        [
+                            "The series of window ",
+                            code(window.id),
+                            " ",
+                            bold(window.title),
+                            f" cannot continue: {following}.",
+                        ]
+                    )
+                    messages = self._to_coordination(f"series-end:{window.id}", text)
+                if not await self.windows.transition(
+                    window, State.DONE, now=now, messages=messages
+                ):
+                    return
+            log.info("window done", extra={"window": window.id})
+            self.notify()
 
     async def _next_in_series(self, window: Window, nodes: list[Node]) -> Window | str | None:
         """The next occurrence still ahead (skipping any missed while the bot was down),
@@ -552,19 +582,20 @@ class Coordinator:
     async def node_changed(self, node: Node) -> None:
         """A node that registered late, or moved to another time zone, gets reminders for
         approved windows at its (new) local times, and the windows' ends are moved."""
-        now = self.clock()
-        nodes = await self.nodes.all()
-        for window in await self.windows.in_states([State.APPROVED]):
-            reminders = self._plan(window, [node], now)
-            await self.windows.replan_node(window.id, node.id, reminders, now=now)
-            for job_id in self.scheduler.job_ids():
-                if job_id.startswith(f"reminder:{window.id}:{node.id}:"):
-                    self.scheduler.cancel(job_id)
-            for item in reminders:
-                self._schedule_reminder(item)
-            end = window.last_end(nodes)
-            if end is not None:
-                self.scheduler.at(f"end:{window.id}", end, self.end_window, window.id)
+        async with self._lock:
+            now = self.clock()
+            nodes = await self.nodes.all()
+            for window in await self.windows.in_states([State.APPROVED]):
+                reminders = self._plan(window, [node], now)
+                await self.windows.replan_node(window.id, node.id, reminders, now=now)
+                for job_id in self.scheduler.job_ids():
+                    if job_id.startswith(f"reminder:{window.id}:{node.id}:"):
+                        self.scheduler.cancel(job_id)
+                for item in reminders:
+                    self._schedule_reminder(item)
+                end = window.last_end(nodes)
+                if end is not None:
+                    self.scheduler.at(f"end:{window.id}", end, self.end_window, window.id)
 
     # --- start-up ------------------------------------------------------------------------------
 

@@ -34,6 +34,12 @@ def window_ics(window: Window, node: Node | None, *, now: datetime) -> bytes:
         details.append(f"Gesture guidelines: {window.gesture}.")
     details += [f"Note: {note}" for note in window.notes]
     event.add("description", "\n".join(details))
-    event.add("status", "CONFIRMED" if window.state == "approved" else "TENTATIVE")
+    status = {
+        "approved": "CONFIRMED",
+        "done": "CONFIRMED",
+        "cancelled": "CANCELLED",
+        "rejected": "CANCELLED",
+    }.get(str(window.state), "TENTATIVE")
+    event.add("status", status)
     calendar.add_component(event)
     return calendar.to_ical()

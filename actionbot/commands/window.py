@@ -6,6 +6,8 @@ scheduling is the coordinator's job, the wording is :mod:`window_text`'s.
 
 from __future__ import annotations
 
+import re
+
 from actionbot.commands import window_text
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.reply import Reply, bold, code, error_reply, reply
@@ -20,6 +22,7 @@ from actionbot.core.windows import State, Window
 from actionbot.ics import window_ics
 
 MOON_MAX = 12
+MOON_COUNT = re.compile(r"[0-9]{1,2}")
 
 
 def _when_error(ctx: CommandContext, error: WhenError) -> Reply:
@@ -296,7 +299,7 @@ def vote_reply(node: Node, choice: Vote, window: Window) -> Reply:
 async def moon(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
     count = 4
     if args:
-        if len(args) > 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= MOON_MAX:
+        if len(args) > 1 or not MOON_COUNT.fullmatch(args[0]) or not 1 <= int(args[0]) <= MOON_MAX:
             return Outcome(
                 reply=error_reply(
                     f"Write how many phases, 1 to {MOON_MAX}.",

@@ -1,7 +1,8 @@
 """The outbox worker: turns pending outbox rows into Matrix events.
 
 - Concurrency is bounded (``sending.concurrency``) and at most one message per room is
-  in flight, so replies in one room keep their order.
+  in flight, so messages in one room keep their order (except that a message waiting to
+  be retried after a failure may be overtaken by later ones).
 - A 429 pauses *all* sending for the server's ``retry_after`` (rate limits are per
   account), logged each time; it does not count as a failed attempt.
 - Other failures are retried with exponential back-off up to ``sending.max_attempts``;
@@ -57,7 +58,12 @@ class OutboxSender:
     async def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            wait = await self.pump()
+            try:
+                wait = await self.pump()
+            except Exception:
+                # Never let the sender die silently: log, wait a little, keep going.
+                log.exception("outbox pump failed")
+                wait = timedelta(seconds=5)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait.total_seconds())
             except TimeoutError:

@@ -129,4 +129,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX reminders_planned ON reminders (status, due_at)",
         ),
     ),
+    Migration(
+        version=3,
+        description="a window remembers the command event that proposed it (idempotent replays)",
+        statements=(
+            "ALTER TABLE windows ADD COLUMN source_event TEXT",
+            "CREATE UNIQUE INDEX windows_source_event ON windows (source_event)",
+        ),
+    ),
 )

@@ -120,6 +120,15 @@ class OutboxStore:
             (error, to_db_time(now), row_id),
         )
 
+    async def mark_skipped(self, key: str, *, reason: str, now: datetime) -> bool:
+        """Give up a message that is no longer worth sending (it stays, with the reason)."""
+        changed = await self._db.execute(
+            """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?
+               WHERE key = ? AND status = 'pending'""",
+            (reason, to_db_time(now), key),
+        )
+        return changed == 1
+
     async def by_key(self, key: str) -> OutboxRow | None:
         row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
         return _row(row) if row else None

@@ -104,6 +104,7 @@ class WindowStore:
         messages: Sequence[OutgoingMessage] = (),
         plan: Iterable[PlannedReminder] = (),
         finish: Window | None = None,
+        source_event: str | None = None,
     ) -> bool:
         """Insert the window with its plan and messages; with ``finish``, also move that
         approved window to done in the same transaction (False if it was not approved:
@@ -125,8 +126,8 @@ class WindowStore:
                     """INSERT INTO windows (id, title, mode, start_at, local_time, local_date,
                            anchor_at, duration_s, state, proposer_node, proposer_hash, gesture,
                            recurrence, when_json, label, notes_json, created_at, deadline_at,
-                           decided_at, decision, series)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           decided_at, decision, series, source_event)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         window.id,
                         window.title,
@@ -149,6 +150,7 @@ class WindowStore:
                         opt(window.decided_at),
                         window.decision,
                         window.series,
+                        source_event,
                     ),
                 )
                 await _insert_plan(tx, plan, now)
@@ -157,6 +159,10 @@ class WindowStore:
         except _AlreadyFinished:
             return False
         return True
+
+    async def by_source_event(self, event_id: str) -> Window | None:
+        row = await self._db.fetchone("SELECT * FROM windows WHERE source_event = ?", (event_id,))
+        return _row_to_window(row) if row else None
 
     async def get(self, window_id: str) -> Window | None:
         row = await self._db.fetchone("SELECT * FROM windows WHERE id = ?", (window_id,))
@@ -254,7 +260,25 @@ class WindowStore:
                 "DELETE FROM reminders WHERE window_id = ? AND node_id = ? AND status = 'planned'",
                 (window_id, node_id),
             )
-            await _insert_plan(tx, plan, now)
+            for item in plan:
+                # A reminder already sent for the old time is planned again for the new one.
+                await tx.execute(
+                    """INSERT INTO reminders
+                           (window_id, node_id, offset_key, kind, due_at, status, updated_at)
+                       VALUES (?, ?, ?, ?, ?, 'planned', ?)
+                       ON CONFLICT (window_id, node_id, offset_key) DO UPDATE SET
+                           due_at = excluded.due_at, status = 'planned', reason = NULL,
+                           updated_at = excluded.updated_at
+                       WHERE reminders.due_at != excluded.due_at""",
+                    (
+                        item.window_id,
+                        item.node_id,
+                        item.offset,
+                        str(item.kind),
+                        to_db_time(item.due),
+                        to_db_time(now),
+                    ),
+                )
 
     async def planned_reminders(self) -> list[PlannedReminder]:
         rows = await self._db.fetchall(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,7 +108,11 @@ async def propose(coordinator: Coordinator, nodes: NodeStore, text: str):
     timing = coordinator.resolve(proposal, node)
     assert isinstance(timing, Timing), timing
     return await coordinator.propose(
-        proposal=proposal, timing=timing, node=node, sender="@alice:x", event_id="$p"
+        proposal=proposal,
+        timing=timing,
+        node=node,
+        sender="@alice:x",
+        event_id=f"$p{secrets.token_hex(4)}",
     )
 
 
@@ -146,7 +151,10 @@ async def test_proposal_to_reminders_to_end(env) -> None:
     await scheduler.run(f"reminder:{window.id}:lima1:1h")
     clock.now = datetime(2027, 3, 5, 20, 0, tzinfo=UTC)
     await scheduler.run(f"reminder:{window.id}:kyiv1:start")
-    rows = {r.key: r for r in await outbox.all()}
+    rows = {
+        r.key.rsplit(":", 1)[0] if r.key.startswith("reminder:") else r.key: r
+        for r in await outbox.all()
+    }
     assert "(late)" not in rows[f"reminder:{window.id}:kyiv1:1h"].content["body"]
     assert "(late)" in rows[f"reminder:{window.id}:lima1:1h"].content["body"]
     assert f"reminder:{window.id}:kyiv1:start" not in rows
@@ -267,3 +275,42 @@ async def test_node_moving_zone_gets_its_reminders_replanned(env) -> None:
         if r.node_id == "kyiv1" and r.offset == "start"
     ]
     assert [r.due for r in planned] == [due]
+
+
+async def test_replayed_proposal_creates_no_second_window(env) -> None:
+    coordinator, _scheduler, _clock, outbox, nodes = env
+    proposal = parse_proposal("2027-03-05 18:00 UTC; Once")
+    node = await nodes.by_room("!kyiv1:x")
+    timing = coordinator.resolve(proposal, node)
+    first = await coordinator.propose(
+        proposal=proposal, timing=timing, node=node, sender="@a:x", event_id="$same"
+    )
+    again = await coordinator.propose(
+        proposal=proposal, timing=timing, node=node, sender="@a:x", event_id="$same"
+    )
+    assert again.id == first.id and len(await coordinator.windows.all()) == 1
+    assert len([r for r in await outbox.all() if r.key.startswith("poll:")]) == 2
+
+
+async def test_unsent_polls_are_dropped_when_the_vote_ends_first(env) -> None:
+    coordinator, _scheduler, _clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; Quick")
+    await approve_all(coordinator, nodes, window)  # polls still pending in the outbox
+    polls = [r for r in await outbox.all() if r.key.startswith("poll:")]
+    assert {str(r.status) for r in polls} == {"skipped"}
+
+
+async def test_moving_zone_after_a_reminder_plans_it_again_for_the_new_time(env) -> None:
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 local for 1h; Wave")
+    await approve_all(coordinator, nodes, window)
+    clock.now = datetime(2027, 3, 10, 15, 0, 5, tzinfo=UTC)  # Kyiv 17:00: 1h reminder
+    await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
+    kyiv = await nodes.by_room("!kyiv1:x")
+    moved = Node(**{**kyiv.__dict__, "timezone": "America/New_York"})
+    await nodes.register(moved)
+    await coordinator.node_changed(moved)
+    clock.now = datetime(2027, 3, 10, 22, 0, 5, tzinfo=UTC)  # New York 17:00 EST
+    await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
+    sent = [r for r in await outbox.all() if r.key.startswith(f"reminder:{window.id}:kyiv1:1h")]
+    assert len(sent) == 2 and sent[0].key != sent[1].key
