@@ -1,7 +1,9 @@
 """Wiring: build every part once, pass them in, run the sync loop, shut down cleanly.
 
 Each sync batch is handled in this order: key maintenance and trust → invites →
-timeline (commands, undecryptable hints) → save the sync token. Saving the token last
+timeline (commands, poll answers, undecryptable hints) → save the sync token. After the
+first batch of a run, the timed jobs (deadlines, reminders, ends) are rebuilt from the
+database: commands that arrived while the bot was down count before any overdue job runs. Saving the token last
 means a crash re-delivers the batch; handled events are recorded, so nothing is doubled.
 
 Replay rules, so a restart never answers old commands again:

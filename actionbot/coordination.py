@@ -198,19 +198,30 @@ class Coordinator:
             }
         )
 
-        announce = reply(
-            [
-                "Node ",
-                bold(node.name),
-                " proposes window ",
-                code(window.id),
-                ": ",
-                bold(window.title),
-            ],
-            f"Anchor: {window.label} · decision by {fmt_utc(deadline)}",
-            window_text.vote_hint(window, self.config.command_prefix),
-        )
-        messages = self._broadcast(f"proposed:{window.id}", nodes, announce, node.room_id)
+        def announce(target: Node | None) -> Reply:
+            # Each room reads the start in its own zone; the coordination room in UTC.
+            return reply(
+                [
+                    "Node ",
+                    bold(node.name),
+                    " proposes window ",
+                    code(window.id),
+                    ": ",
+                    bold(window.title),
+                ],
+                *window_text.start_lines(window, target, now),
+                f"Anchor: {window.label} · duration {format_duration(window.duration)} · "
+                f"decision by {fmt_utc(deadline)}",
+                window_text.vote_hint(window, self.config.command_prefix),
+            )
+
+        key = f"proposed:{window.id}"
+        messages = self._to_coordination(key, announce(None))
+        for target in nodes:
+            if target.room_id not in (node.room_id, self.config.coordination_room):
+                messages.append(
+                    self._notice(f"{key}:{target.id}", target.room_id, announce(target))
+                )
         if self.config.polls:
             for target in nodes:
                 messages.append(

@@ -102,7 +102,8 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
         proposal=proposal, timing=timing, node=node, sender=ctx.sender, event_id=ctx.event_id
     )
     nodes = await services.nodes.all()
-    lines = [["Proposed: "], *window_text.summary(window, node, ctx.now)]
+    summary = window_text.summary(window, node, ctx.now)
+    lines = [["Proposed: ", *summary[0]], *summary[1:]]
     lines.append(
         describe_rule(coordinator.rule, len(nodes)) + f" Decision by {fmt_utc(window.deadline)}."
     )

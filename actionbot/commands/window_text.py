@@ -34,7 +34,9 @@ POLL_ANSWERS = (
 def start_lines(window: Window, node: Node | None, now: datetime) -> Lines:
     """Start in UTC (for a global window) and in this room's local time, with countdown."""
     lines: Lines = []
-    if window.mode == "global" and window.start is not None:
+    if window.mode == "global" and window.start is not None and node is None:
+        lines.append(["Start: ", code(fmt_utc(window.start)), f" ({countdown(now, window.start)})"])
+    elif window.mode == "global" and window.start is not None:
         lines.append(["Start: ", code(fmt_utc(window.start))])
     if node is not None:
         start, note = window.node_start(node)
