@@ -3,8 +3,9 @@
 Each sync batch is handled in this order: key maintenance and trust → invites →
 timeline (commands, poll answers, undecryptable hints) → save the sync token. After the
 first batch of a run, the timed jobs (deadlines, reminders, ends) are rebuilt from the
-database: commands that arrived while the bot was down count before any overdue job runs. Saving the token last
-means a crash re-delivers the batch; handled events are recorded, so nothing is doubled.
+database: commands that arrived while the bot was down count before any overdue job runs.
+Saving the token last means a crash re-delivers the batch; handled events are recorded,
+so nothing is doubled.
 
 Replay rules, so a restart never answers old commands again:
 - the very first sync of a fresh store is history: its timeline is skipped;
@@ -337,7 +338,8 @@ class Bot:
         if poll is None or not poll.key.startswith("poll:") or poll.room_id != answer.room_id:
             return  # someone else's poll
         _, window_id, node_id = poll.key.split(":")
-        node = next((n for n in await NodeStore(self.db).all() if n.id == node_id), None)  # type: ignore[arg-type]
+        nodes = await self.coordinator.nodes.all()
+        node = next((n for n in nodes if n.id == node_id), None)
         problem: str | None = None
         if node is None or not answer.answers or answer.answers[0] not in set(Vote):
             problem = "That poll answer could not be counted."
