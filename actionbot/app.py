@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from nio import RoomMessageText
+from nio import RoomMessageText, UnknownEvent
 
 from actionbot.calendars import load_calendar
 from actionbot.commands.context import CommandContext, Outcome, Services
@@ -70,6 +70,8 @@ class Bot:
         self._events: EventLog | None = None
         self._hint_tasks: set[asyncio.Task[None]] = set()
         self._to_greet: set[str] = set()  # joined, greeting once the room has synced
+        self._sender_task: asyncio.Task[None] | None = None
+        self._pending_hints: dict[str, events.Undecryptable] = {}
         self.scheduler = Scheduler()
         self.windows: WindowStore | None = None
         self.outbox: OutboxStore | None = None
@@ -120,18 +122,17 @@ class Bot:
                     upload=self._upload,
                 )
             )
-            sender_task = asyncio.create_task(self.sender.run(), name="outbox")
             self.scheduler.start()
             try:
                 code_ = await self._sync_loop(sessions, stop)
             finally:
                 self.scheduler.shutdown()
-                for task in self._hint_tasks:
-                    task.cancel()
-                await self.sender.flush(grace=SHUTDOWN_GRACE)
-                await self.sender.stop(grace=SHUTDOWN_GRACE)
-                sender_task.cancel()
-                await asyncio.gather(sender_task, return_exceptions=True)
+                await self._settle_hints()
+                if self._sender_task is not None:
+                    await self.sender.flush(grace=SHUTDOWN_GRACE)
+                    await self.sender.stop(grace=SHUTDOWN_GRACE)
+                    self._sender_task.cancel()
+                    await asyncio.gather(self._sender_task, return_exceptions=True)
             return code_
         finally:
             if self.connection is not None:
@@ -196,8 +197,10 @@ class Bot:
             if first and self.coordinator is not None:
                 # Jobs are rebuilt only after the first batch is handled: commands sent while
                 # the bot was down (e.g. votes just before a deadline) count before any
-                # overdue job runs.
+                # overdue job runs. The outbox starts now too, once nio knows the rooms.
                 await self.coordinator.rebuild()
+                assert self.sender is not None
+                self._sender_task = asyncio.create_task(self.sender.run(), name="outbox")
             first = False
             self.ready.set()
         return 0
@@ -413,25 +416,55 @@ class Bot:
             extra={"room_id": item.room_id, "event_id": item.event_id},
         )
         await self.connection.request_room_key(item.event)
+        self._pending_hints[item.event_id] = item
         task = asyncio.create_task(self._hint_later(item))
         self._hint_tasks.add(task)
         task.add_done_callback(self._hint_tasks.discard)
 
     async def _hint_later(self, item: events.Undecryptable) -> None:
-        assert self.connection and self._events and self.sender
         await asyncio.sleep(self.config.undecryptable_hint_delay.total_seconds())
+        try:
+            await self._resolve_hint(item)
+        except Exception:
+            log.exception("undecryptable hint failed", extra={"event_id": item.event_id})
+
+    async def _settle_hints(self) -> None:
+        """At shutdown, decide pending hints now rather than dropping them."""
+        for task in list(self._hint_tasks):
+            task.cancel()
+        for item in list(self._pending_hints.values()):
+            try:
+                await self._resolve_hint(item)
+            except Exception:
+                log.exception("undecryptable hint failed", extra={"event_id": item.event_id})
+
+    async def _resolve_hint(self, item: events.Undecryptable) -> None:
+        """If the key has arrived, handle the event as what it is (history stays history);
+        otherwise reply once per Megolm session with a hint."""
+        assert self.connection and self._events and self.sender
+        if self._pending_hints.pop(item.event_id, None) is None:
+            return  # already resolved
         decrypted = self.connection.try_decrypt(item.event)
-        if isinstance(decrypted, RoomMessageText):
-            await self._handle_text(
-                events.TextMessage(
-                    room_id=item.room_id,
-                    event_id=item.event_id,
-                    sender=item.sender,
-                    body=decrypted.body,
-                    sent_at=item.sent_at,
-                    encrypted=True,
+        if decrypted is not None:
+            if item.before_join:
+                return
+            if isinstance(decrypted, RoomMessageText):
+                await self._handle_text(
+                    events.TextMessage(
+                        room_id=item.room_id,
+                        event_id=item.event_id,
+                        sender=item.sender,
+                        body=decrypted.body,
+                        sent_at=item.sent_at,
+                        encrypted=True,
+                    )
                 )
-            )
+            elif isinstance(decrypted, UnknownEvent) and decrypted.type in (
+                events.POLL_RESPONSE_TYPES
+            ):
+                answer = events.poll_answer(item.room_id, decrypted)
+                if answer is not None:
+                    await self._handle_poll_answer(answer)
             return
         prefix = self.config.command_prefix
         hint = reply(

@@ -150,5 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything the bot writes (database, encryption store, demo data) is private to
+    # its user, including files third-party code creates (nio's crypto store).
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     return int(args.func(args))

@@ -41,7 +41,6 @@ class Config:
     user_id: str
     password: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
-    device_id: str | None = None
     device_name: str = "actionbot"
     allowed_servers: tuple[str, ...] = ()
     trust: str = "tofu"
@@ -176,6 +175,16 @@ def _duration(value: Any) -> Any:
     return _Bad(parsed.message) if isinstance(parsed, DurationError) else parsed
 
 
+def _at_least(minimum: timedelta, check: Checker) -> Checker:
+    def wrapped(value: Any) -> Any:
+        result = check(value)
+        if isinstance(result, _Bad) or result >= minimum:
+            return result
+        return _Bad(f"must be at least {int(minimum.total_seconds())}s")
+
+    return wrapped
+
+
 def _list_of(item: Checker) -> Checker:
     def check(value: Any) -> Any:
         if value is None:
@@ -266,7 +275,6 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "user_id": Field("user_id", _user_id, required=True),
         "password": Field("password", _nonempty),
         "access_token": Field("access_token", _nonempty),
-        "device_id": Field("device_id", _nonempty),
         "device_name": Field("device_name", _nonempty),
         "allowed_servers": Field("allowed_servers", _list_of(_server)),
         "trust": Field("trust", _choice(TRUST_POLICIES)),
@@ -289,7 +297,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "max_attempts": Field("send_max_attempts", _int_range(1, 100)),
         "retry_base": Field("send_retry_base", _duration),
         "retry_cap": Field("send_retry_cap", _duration),
-        "sync_timeout": Field("sync_timeout", _duration),
+        "sync_timeout": Field("sync_timeout", _at_least(timedelta(seconds=1), _duration)),
     },
     "windows": {
         "default_duration": Field("window_default_duration", _duration),

@@ -34,7 +34,13 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._secrets: list[str] = []
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Learn more secrets at run time (e.g. the access token a login returned)."""
+        found = set(self._secrets) | {s for s in secrets if s and len(s) >= 4}
+        self._secrets = sorted(found, key=len, reverse=True)
 
     def _clean(self, text: str) -> str:
         for secret in self._secrets:
@@ -105,3 +111,11 @@ def setup_logging(
     for name in NOISY_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return handler
+
+
+def redact(*secrets: str) -> None:
+    """Add secrets to every redacting handler configured by :func:`setup_logging`."""
+    for handler in logging.getLogger().handlers:
+        for log_filter in handler.filters:
+            if isinstance(log_filter, RedactingFilter):
+                log_filter.add(*secrets)

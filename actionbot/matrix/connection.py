@@ -15,6 +15,7 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -35,6 +36,7 @@ from nio import (
     RoomLeaveError,
     RoomSendResponse,
     SyncResponse,
+    ToDeviceMessage,
     UploadResponse,
     WhoamiResponse,
 )
@@ -42,6 +44,7 @@ from nio.exceptions import OlmTrustError
 
 from actionbot.config import Config
 from actionbot.core.power import effective_level
+from actionbot.logs import redact
 from actionbot.store.session import SavedSession, SessionStore
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,10 @@ try:
 except ImportError:  # pragma: no cover - aiohttp is a nio dependency
     _AiohttpError = OSError  # type: ignore[misc,assignment]
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, _AiohttpError)
+# A state lookup that failed (as opposed to "no such event").
+_UNKNOWN: dict[str, Any] = {"unknown": True}
+SEND_TIMEOUT = timedelta(seconds=60)  # one event, keys included
+SYNC_GRACE = timedelta(seconds=30)  # on top of the server's long-poll time
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,10 +148,13 @@ class Connection:
                 await sessions.forget()
                 saved = None
             else:
+                redact(saved.access_token, saved.pickle_key)
                 log.info("restored saved login", extra={"device_id": saved.device_id})
                 return conn
 
-        pickle_key = secrets.token_urlsafe(32)
+        # One pickle key per installation (not per login): the crypto store of a device
+        # that outlives a forgotten session must still open.
+        pickle_key = (await sessions.install_secret("crypto-pickle-key")).hex()
         conn = cls._build(config, pickle_key)
         if config.access_token:
             conn.client.access_token = config.access_token
@@ -184,6 +194,7 @@ class Connection:
                 created_at=now,
             )
         )
+        redact(token, pickle_key)
         log.info("logged in; device saved for reuse", extra={"device_id": device_id})
         return conn
 
@@ -224,11 +235,15 @@ class Connection:
     ) -> SyncResponse | SyncFailed:
         """One sync request. ``full_state`` on the first sync after start-up rebuilds nio's
         room state (members, encryption), which nio does not persist across restarts."""
+        # nio treats timeout=0 as "no client-side timeout at all"; ask for at least 1 ms and
+        # bound the whole request ourselves, so a stalled connection cannot hang the bot.
+        server_wait_ms = max(1, int(wait.total_seconds() * 1000))
         try:
-            resp = await self.client.sync(
-                timeout=int(wait.total_seconds() * 1000), since=since, full_state=full_state
+            resp = await asyncio.wait_for(
+                self.client.sync(timeout=server_wait_ms, since=since, full_state=full_state),
+                timeout=wait.total_seconds() + SYNC_GRACE.total_seconds(),
             )
-        except NETWORK_ERRORS as exc:
+        except (TimeoutError, *NETWORK_ERRORS) as exc:
             return SyncFailed(reason=f"network: {type(exc).__name__}")
         if isinstance(resp, SyncResponse):
             return resp
@@ -308,9 +323,10 @@ class Connection:
         and must be right, and nio does not know v12 rooms' privileged creators.
         """
         create = await self._state_event(room_id, "m.room.create")
-        if create is None:
-            return 0
         levels = await self._state_event(room_id, "m.room.power_levels")
+        # Fail closed: if the server could not tell us, nobody is a moderator.
+        if create is None or create is _UNKNOWN or levels is _UNKNOWN:
+            return 0
         return effective_level(
             user_id=user_id,
             create_event=create,
@@ -326,14 +342,42 @@ class Connection:
             resp = await self.client.send(
                 "GET", path, headers={"Authorization": f"Bearer {self.client.access_token}"}
             )
+            if resp.status == 404:
+                return None  # the room has no such state event
             if resp.status != 200:
-                return None
+                return _UNKNOWN
             data = await resp.json()
         except NETWORK_ERRORS:
-            return None
-        if "content" not in data:  # servers that ignore ?format=event return the content
-            data = {"content": data}
+            return _UNKNOWN
+        if not isinstance(data, dict):
+            return _UNKNOWN
+        if "content" not in data or "sender" not in data:
+            # A server that ignores ?format=event returned only the content; find the
+            # event (with its sender, which v12 rooms need) in the full room state.
+            return await self._state_event_from_full_state(room_id, event_type)
         return data
+
+    async def _state_event_from_full_state(
+        self, room_id: str, event_type: str
+    ) -> dict[str, Any] | None:
+        path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state"
+        try:
+            resp = await self.client.send(
+                "GET", path, headers={"Authorization": f"Bearer {self.client.access_token}"}
+            )
+            if resp.status != 200:
+                return _UNKNOWN
+            events = await resp.json()
+        except NETWORK_ERRORS:
+            return _UNKNOWN
+        for event in events if isinstance(events, list) else []:
+            if (
+                isinstance(event, dict)
+                and event.get("type") == event_type
+                and (event.get("state_key") == "")
+            ):
+                return event
+        return None
 
     def is_encrypted(self, room_id: str) -> bool:
         room = self.client.rooms.get(room_id)
@@ -342,15 +386,42 @@ class Connection:
     # --- encryption helpers ------------------------------------------------------------------
 
     async def request_room_key(self, event: MegolmEvent) -> None:
+        """Ask for a missing Megolm key: nio's request goes to the bot's own other devices;
+        the same ``m.room_key_request`` also goes to the device that sent the message."""
         try:
             resp = await self.client.request_room_key(event)
+            if isinstance(resp, ErrorResponse):
+                log.warning("room key request refused", extra={"error": _error_text(resp)})
         except LocalProtocolError:
             return  # already requested for this session
         except NETWORK_ERRORS as exc:
             log.warning("room key request failed", extra={"error": type(exc).__name__})
             return
-        if isinstance(resp, ErrorResponse):
-            log.warning("room key request refused", extra={"error": _error_text(resp)})
+        if not event.device_id or not event.room_id:
+            return
+        message = ToDeviceMessage(
+            type="m.room_key_request",
+            recipient=event.sender,
+            recipient_device=event.device_id,
+            content={
+                "action": "request",
+                "body": {
+                    "algorithm": event.algorithm,
+                    "room_id": event.room_id,
+                    "sender_key": event.sender_key,
+                    "session_id": event.session_id,
+                },
+                "request_id": secrets.token_hex(8),
+                "requesting_device_id": self.device_id,
+            },
+        )
+        try:
+            sent = await self.client.to_device(message)
+        except NETWORK_ERRORS as exc:
+            log.warning("room key request failed", extra={"error": type(exc).__name__})
+            return
+        if isinstance(sent, ErrorResponse):
+            log.warning("room key request refused", extra={"error": _error_text(sent)})
 
     def try_decrypt(self, event: MegolmEvent) -> Any | None:
         """Decrypt an event whose key may have arrived since; None if still unreadable."""
@@ -393,20 +464,66 @@ class Connection:
 
     # --- sending ---------------------------------------------------------------------------
 
+    async def _claim_missing_keys(self, room_id: str) -> RateLimited | SendFailed | None:
+        client = self.client
+        if client.olm is None or not self.is_encrypted(room_id):
+            return None
+        if not client.olm.should_share_group_session(room_id):
+            return None
+        try:
+            missing = client.get_missing_sessions(room_id)
+            if not missing:
+                return None
+            resp = await asyncio.wait_for(
+                client.keys_claim(missing), timeout=SEND_TIMEOUT.total_seconds()
+            )
+        except (TimeoutError, *NETWORK_ERRORS) as exc:
+            return SendFailed(reason=f"network: {type(exc).__name__} claiming keys")
+        except LocalProtocolError:
+            return None  # members not synced yet: room_send will fetch them
+        if isinstance(resp, ErrorResponse):
+            retry_after = _retry_after(resp)
+            if retry_after is not None:
+                return RateLimited(retry_after=retry_after)
+            return SendFailed(reason=f"claiming keys: {_error_text(resp)}")
+        return None
+
+    def _clear_sharing(self, room_id: str) -> None:
+        flag = self.client.sharing_session.pop(room_id, None)
+        if flag is not None:
+            flag.set()
+
     async def send(
         self, *, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> Sent | RateLimited | SendFailed:
-        """Send one event with a fixed transaction id (so a retry cannot duplicate it)."""
+        """Send one event with a fixed transaction id (so a retry cannot duplicate it).
+
+        nio claims one-time keys inside ``share_group_session`` outside its own clean-up, so
+        a failed claim would leave the room marked "sharing" and every later send to it
+        waiting forever. So: claim keys here first (errors become values), bound the whole
+        send in time, and clear a stale sharing mark whatever happens.
+        """
+        if room_id not in self.client.rooms:
+            return SendFailed(reason="the bot is not in this room", permanent=True)
         for attempt in range(2):
             self.trust_devices()
+            claimed = await self._claim_missing_keys(room_id)
+            if claimed is not None:
+                return claimed
             try:
-                resp = await self.client.room_send(
-                    room_id,
-                    event_type,
-                    content,
-                    tx_id=txn_id,
-                    ignore_unverified_devices=self.trust == "all",
+                resp = await asyncio.wait_for(
+                    self.client.room_send(
+                        room_id,
+                        event_type,
+                        content,
+                        tx_id=txn_id,
+                        ignore_unverified_devices=self.trust == "all",
+                    ),
+                    timeout=SEND_TIMEOUT.total_seconds(),
                 )
+            except TimeoutError:
+                self._clear_sharing(room_id)
+                return SendFailed(reason="network: timed out")
             except OlmUnverifiedDeviceError:
                 if attempt == 0 and self.trust == "tofu":
                     continue  # a device appeared between trust and share; trust it, retry
@@ -414,8 +531,10 @@ class Connection:
             except OlmTrustError as exc:
                 return SendFailed(reason=f"encryption trust: {type(exc).__name__}")
             except LocalProtocolError as exc:
+                self._clear_sharing(room_id)
                 return SendFailed(reason=f"not ready: {exc}")
             except NETWORK_ERRORS as exc:
+                self._clear_sharing(room_id)
                 return SendFailed(reason=f"network: {type(exc).__name__}")
             if isinstance(resp, RoomSendResponse):
                 return Sent(event_id=resp.event_id)

@@ -57,7 +57,7 @@ class PollAnswer:
     sent_at: datetime
 
 
-def _poll_answer(room_id: str, event: UnknownEvent) -> PollAnswer | None:
+def poll_answer(room_id: str, event: UnknownEvent) -> PollAnswer | None:
     # Untrusted input: every level may be missing or of the wrong type.
     content = event.source.get("content")
     content = content if isinstance(content, dict) else {}
@@ -91,6 +91,7 @@ class Undecryptable:
     session_id: str
     sent_at: datetime
     event: MegolmEvent
+    before_join: bool = False  # history: may get a hint, but is never run as a command
 
 
 def _when(event: object) -> datetime:
@@ -148,7 +149,7 @@ def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptabl
                 and event.type in POLL_RESPONSE_TYPES
                 and index >= start
             ):
-                answer = _poll_answer(room_id, event)
+                answer = poll_answer(room_id, event)
                 if answer is not None:
                     items.append(answer)
             elif isinstance(event, MegolmEvent):
@@ -160,6 +161,7 @@ def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptabl
                         session_id=event.session_id,
                         sent_at=_when(event),
                         event=event,
+                        before_join=index < start,
                     )
                 )
     return items

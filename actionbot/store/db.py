@@ -124,16 +124,36 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one IMMEDIATE transaction; roll back on any exception."""
+        """Run the block in one IMMEDIATE transaction; roll back on any exception.
+
+        BEGIN, COMMIT and ROLLBACK run to completion even if the task is cancelled
+        meanwhile (aiosqlite would still run them in its thread): otherwise a cancellation
+        at shutdown could leave the shared connection inside an open transaction.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            if await self._settle("BEGIN IMMEDIATE"):
+                await self._settle("ROLLBACK")
+                raise asyncio.CancelledError
             try:
                 yield self._conn
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._settle("ROLLBACK")
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                if await self._settle("COMMIT"):
+                    raise asyncio.CancelledError
+
+    async def _settle(self, sql: str) -> bool:
+        """Run ``sql`` to completion; return True if we were cancelled while waiting."""
+        task = asyncio.ensure_future(self._conn.execute(sql))
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                cancelled = True
+        task.result()
+        return cancelled
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:

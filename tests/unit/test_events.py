@@ -46,6 +46,7 @@ def test_undecryptable_history_is_surfaced_for_a_hint() -> None:
     locked = [i for i in items if isinstance(i, events.Undecryptable)]
     assert len(locked) == 1
     assert locked[0].room_id == SECRET and locked[0].sender == ALICE and locked[0].session_id
+    assert locked[0].before_join is True
 
 
 @pytest.mark.parametrize("me", [ALICE])
@@ -75,7 +76,7 @@ def test_malformed_poll_responses_are_ignored(content) -> None:
             "content": content,
         }
     )
-    assert events._poll_answer(PLAIN, event) is None
+    assert events.poll_answer(PLAIN, event) is None
 
 
 def test_both_poll_response_forms_are_read() -> None:
@@ -97,5 +98,5 @@ def test_both_poll_response_forms_are_read() -> None:
                 "content": content,
             }
         )
-        answer = events._poll_answer(PLAIN, event)
+        answer = events.poll_answer(PLAIN, event)
         assert answer is not None and answer.answers == ("block",) and answer.poll_event_id == "$p"

@@ -145,3 +145,24 @@ async def test_hint_is_given_once_per_session(db) -> None:
     hint = OutgoingMessage(key="hint:!a:s1", room_id="!a:x", content={})
     assert await log.record_hint(room_id="!a:x", session_id="s1", now=NOW, message=hint)
     assert not await log.record_hint(room_id="!a:x", session_id="s1", now=NOW, message=hint)
+
+
+async def test_cancelled_transaction_leaves_the_connection_usable(db) -> None:
+    """A task cancelled at any await inside a transaction (as at shutdown) must not leave
+    the shared connection inside an open transaction."""
+    import asyncio
+
+    outbox = OutboxStore(db)
+    for step in range(6):
+        task = asyncio.ensure_future(
+            outbox.enqueue(OutgoingMessage(key=f"c{step}", room_id="!a:x", content={}), now=NOW)
+        )
+        for _ in range(step):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert await outbox.enqueue(
+            OutgoingMessage(key=f"ok{step}", room_id="!a:x", content={}), now=NOW
+        )
+    keys = {r.key for r in await outbox.all()}
+    assert {f"ok{step}" for step in range(6)} <= keys
