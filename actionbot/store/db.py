@@ -72,7 +72,11 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         db = cls(conn, path)
-        await db.migrate(migrations, now=now or datetime.now(UTC))
+        try:
+            await db.migrate(migrations, now=now or datetime.now(UTC))
+        except BaseException:
+            await conn.close()  # a failed migration must not leak the connection's thread
+            raise
         return db
 
     async def close(self) -> None:
