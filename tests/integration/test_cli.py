@@ -106,3 +106,10 @@ async def test_demo_runs_a_whole_network_and_stops_cleanly(tmp_path: Path) -> No
         if process.poll() is None:
             process.kill()
             process.wait()
+            # A killed demo cannot stop its Synapse: do it here so no server outlives the test.
+            pid_file = demo_dir / "synapse" / "homeserver.pid"
+            if pid_file.exists():
+                try:
+                    os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+                except (ProcessLookupError, ValueError):
+                    pass
