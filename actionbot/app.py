@@ -262,8 +262,8 @@ class Bot:
         message = OutgoingMessage(
             key=f"greet:{room_id}", room_id=room_id, content=notice_content(reply(*lines))
         )
-        outbox = OutboxStore(self.db)  # type: ignore[arg-type]
-        if await outbox.enqueue(message, now=self.clock()):
+        assert self.outbox is not None
+        if await self.outbox.enqueue(message, now=self.clock()):
             self.sender.notify()
 
     # --- timeline ------------------------------------------------------------------------------
@@ -341,8 +341,7 @@ class Bot:
         if poll is None or not poll.key.startswith("poll:") or poll.room_id != answer.room_id:
             return  # someone else's poll
         _, window_id, node_id = poll.key.split(":")
-        nodes = await self.coordinator.nodes.all()
-        node = next((n for n in nodes if n.id == node_id), None)
+        node = await self.coordinator.nodes.by_id(node_id)
         problem: str | None = None
         if node is None or not answer.answers or answer.answers[0] not in set(Vote):
             problem = "That poll answer could not be counted."

@@ -56,8 +56,6 @@ from actionbot.store.windows import WindowStore
 
 log = logging.getLogger(__name__)
 
-UPCOMING = (State.PROPOSED, State.APPROVED)
-
 
 @dataclass(frozen=True, kw_only=True)
 class Problem:
@@ -264,9 +262,7 @@ class Coordinator:
             tally_line = reply(
                 [
                     "Vote on ",
-                    code(window.id),
-                    " ",
-                    bold(window.title),
+                    *window_text.named(window),
                     ": node ",
                     bold(node.name),
                     f" → {vote}.",
@@ -386,7 +382,7 @@ class Coordinator:
     async def fire_reminder(self, item: PlannedReminder) -> None:
         """Render and enqueue one reminder exactly once (the store refuses a second time)."""
         window = await self.windows.get(item.window_id)
-        node = next((n for n in await self.nodes.all() if n.id == item.node_id), None)
+        node = await self.nodes.by_id(item.node_id)
         now = self.clock()
         # A window that ended while the bot was down is DONE but its overdue reminders still
         # go through the lateness rules (skipped ones are reported), not silently cancelled.
@@ -408,9 +404,7 @@ class Coordinator:
             report = reply(
                 [
                     "Reminder skipped: window ",
-                    code(window.id),
-                    " ",
-                    bold(window.title),
+                    *window_text.named(window),
                     f" — node {node.name}, {self._offset_text(item)}, due "
                     f"{fmt_utc(item.due)} ({self._late_text(late)} late; the bot was "
                     "not running).",
@@ -463,9 +457,7 @@ class Coordinator:
             text = reply(
                 [
                     "Window ",
-                    code(window.id),
-                    " ",
-                    bold(window.title),
+                    *window_text.named(window),
                     f" was cancelled (by node {node_name}). No reminders will be sent.",
                 ]
             )
@@ -502,9 +494,7 @@ class Coordinator:
                         "Next in the series ",
                         code(following.series or ""),
                         ": window ",
-                        code(following.id),
-                        " ",
-                        bold(following.title),
+                        *window_text.named(following),
                         f" — {following.label}.",
                     ]
                 )
@@ -526,9 +516,7 @@ class Coordinator:
                     text = reply(
                         [
                             "The series of window ",
-                            code(window.id),
-                            " ",
-                            bold(window.title),
+                            *window_text.named(window),
                             f" cannot continue: {following}.",
                         ]
                     )

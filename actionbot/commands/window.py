@@ -144,9 +144,7 @@ async def list_windows(ctx: CommandContext, services: Services, args: tuple[str,
         lines.append(
             [
                 "• ",
-                code(window.id),
-                " ",
-                bold(window.title),
+                *window_text.named(window),
                 f" — {when} ({countdown(ctx.now, start)}), {window.state}",
             ]
         )
@@ -202,9 +200,7 @@ async def cancel(ctx: CommandContext, services: Services, args: tuple[str, ...])
         reply=reply(
             [
                 "Cancelled window ",
-                code(window.id),
-                " ",
-                bold(window.title),
+                *window_text.named(window),
                 ". Every node has been told.",
             ]
         )
@@ -229,9 +225,7 @@ async def ics(ctx: CommandContext, services: Services, args: tuple[str, ...]) ->
         reply=reply(
             [
                 "Calendar file for window ",
-                code(window.id),
-                " ",
-                bold(window.title),
+                *window_text.named(window),
                 " — open it to add the window to your calendar.",
             ]
         ),
@@ -286,9 +280,7 @@ def vote_reply(node: Node, choice: Vote, window: Window) -> Reply:
             "Recorded: node ",
             bold(node.name),
             f" votes {choice} on ",
-            code(window.id),
-            " ",
-            bold(window.title),
+            *window_text.named(window),
             ".",
         ]
     ]

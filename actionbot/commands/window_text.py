@@ -31,6 +31,11 @@ POLL_ANSWERS = (
 )
 
 
+def named(window: Window) -> list[str | Span]:
+    """``abcde`` **Title**: how every message refers to a window."""
+    return [code(window.id), " ", bold(window.title)]
+
+
 def start_lines(window: Window, node: Node | None, now: datetime) -> Lines:
     """Start in UTC (for a global window) and in this room's local time, with countdown."""
     lines: Lines = []
@@ -82,7 +87,7 @@ def decision_text(
     verdict = "approved" if decision.approved else "rejected"
     how = f"by {decision.how}" if decision.approved else f"({decision.how})"
     lines: Lines = [
-        ["Window ", code(window.id), " ", bold(window.title), f" is {verdict} {how}."],
+        ["Window ", *named(window), f" is {verdict} {how}."],
         f"Tally: {decision.tally.text()}",
         f"By node: {per_node_votes(nodes, votes)}",
     ]

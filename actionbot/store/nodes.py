@@ -41,6 +41,10 @@ class NodeStore:
         row = await self._db.fetchone("SELECT * FROM nodes WHERE room_id = ?", (room_id,))
         return _row_to_node(row) if row else None
 
+    async def by_id(self, node_id: str) -> Node | None:
+        row = await self._db.fetchone("SELECT * FROM nodes WHERE id = ?", (node_id,))
+        return _row_to_node(row) if row else None
+
     async def all(self) -> list[Node]:
         rows = await self._db.fetchall("SELECT * FROM nodes ORDER BY name_key")
         return [_row_to_node(r) for r in rows]

@@ -286,13 +286,6 @@ class WindowStore:
         )
         return [_row_to_reminder(r) for r in rows]
 
-    async def reminder_status(self, window_id: str, node_id: str, offset: str) -> str | None:
-        row = await self._db.fetchone(
-            "SELECT status FROM reminders WHERE window_id = ? AND node_id = ? AND offset_key = ?",
-            (window_id, node_id, offset),
-        )
-        return row["status"] if row else None
-
     async def reminders_of(self, window_id: str) -> list[tuple[PlannedReminder, str, str | None]]:
         rows = await self._db.fetchall(
             "SELECT * FROM reminders WHERE window_id = ? ORDER BY due_at, node_id", (window_id,)

@@ -35,42 +35,78 @@ def start_bot(config_path: Path, log_path: Path) -> subprocess.Popen:
         log.close()
 
 
+def write_config(
+    tmp_path: Path,
+    synapse: LocalSynapse,
+    account,
+    *,
+    late_grace: str,
+    coordination: str | None = None,
+) -> Path:
+    """A bot config with reminders 10 s and 5 s before, at the start and at the end."""
+    raw = {
+        "matrix": {
+            "homeserver": synapse.url,
+            "user_id": account.user_id,
+            "password": account.password,
+        },
+        "store": {"path": str(tmp_path / "bot")},
+        "sending": {"sync_timeout": "2s", "retry_base": "1s"},
+        "windows": {
+            "reminders": ["10s", "5s", "start", "end"],
+            "late_after": "1s",
+            "late_grace": late_grace,
+        },
+    }
+    if coordination:
+        raw["bot"] = {"coordination_room": coordination}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+async def propose_and_approve(alice: MatrixUser, room: str, start: datetime) -> str:
+    """Propose a 3 s window at ``start`` from the only node and vote it through."""
+    proposal = await alice.send_text(
+        room, f"!window propose {start:%Y-%m-%dT%H:%M:%SZ} for 3s; Vigil"
+    )
+    window_id = WINDOW_ID.search(
+        (await alice.wait_for_reply(room, proposal)).content["body"]
+    ).group(1)
+    await alice.wait_for_reply(room, await alice.send_text(room, f"!vote {window_id} yes"))
+    return window_id
+
+
+async def kill_after_first_reminder(bot: subprocess.Popen, alice: MatrixUser, room: str) -> None:
+    """Wait for the first reminder, then SIGKILL the bot: no graceful shutdown, no flush."""
+    await alice.wait_for(
+        lambda s: s.room_id == room and s.content.get("body", "").startswith("⏰"), timeout=60
+    )
+    bot.send_signal(signal.SIGKILL)
+    bot.wait()
+
+
+async def restart_after_second_due(
+    start: datetime, config_path: Path, log_path: Path, *, dead_after_due: float
+) -> subprocess.Popen:
+    """Stay dead until ``dead_after_due`` s past the second reminder's due time, then restart."""
+    second_due = start - timedelta(seconds=5)
+    await asyncio.sleep(max(0.0, (second_due - datetime.now(UTC)).total_seconds()) + dead_after_due)
+    return start_bot(config_path, log_path)
+
+
 async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
     synapse: LocalSynapse, tmp_path: Path
 ) -> None:
     account = synapse.register(f"bot{os.urandom(3).hex()}")
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(
-        yaml.safe_dump(
-            {
-                "matrix": {
-                    "homeserver": synapse.url,
-                    "user_id": account.user_id,
-                    "password": account.password,
-                },
-                "store": {"path": str(tmp_path / "bot")},
-                "sending": {"sync_timeout": "2s", "retry_base": "1s"},
-                "windows": {
-                    "reminders": ["10s", "5s", "start", "end"],
-                    "late_after": "1s",
-                    "late_grace": "1m",
-                },
-            }
-        )
-    )
+    config_path = write_config(tmp_path, synapse, account, late_grace="1m")
     log_path = tmp_path / "bot.log"
     bot = start_bot(config_path, log_path)
     alice = await MatrixUser.register_on(synapse, tmp_path / "alice", "alice")
     try:
         room = await node_room(alice, account.user_id, encrypted=True, register="Solo tz=UTC")
         start = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
-        proposal = await alice.send_text(
-            room, f"!window propose {start:%Y-%m-%dT%H:%M:%SZ} for 3s; Vigil"
-        )
-        window_id = WINDOW_ID.search(
-            (await alice.wait_for_reply(room, proposal)).content["body"]
-        ).group(1)
-        await alice.wait_for_reply(room, await alice.send_text(room, f"!vote {window_id} yes"))
+        window_id = await propose_and_approve(alice, room, start)
 
         def reminders() -> list[str]:
             return [
@@ -79,17 +115,11 @@ async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
                 if s.content.get("body", "").startswith(("⏰", "🟢", "🔴"))
             ]
 
-        await alice.wait_for(
-            lambda s: s.room_id == room and s.content.get("body", "").startswith("⏰"), timeout=60
-        )
-        bot.send_signal(signal.SIGKILL)  # no graceful shutdown, no flush
-        bot.wait()
+        await kill_after_first_reminder(bot, alice, room)
         assert len(reminders()) == 1
 
         # Stay dead past the second reminder's due time, then come back.
-        second_due = start - timedelta(seconds=5)
-        await asyncio.sleep(max(0.0, (second_due - datetime.now(UTC)).total_seconds()) + 2)
-        bot = start_bot(config_path, log_path)
+        bot = await restart_after_second_due(start, config_path, log_path, dead_after_due=2)
 
         await alice.wait_for(
             lambda s: s.room_id == room and s.content.get("body", "").startswith("🔴"), timeout=60
@@ -138,25 +168,8 @@ async def test_reminder_too_late_after_a_crash_is_skipped_and_listed(
     account = synapse.register(f"bot{os.urandom(3).hex()}")
     alice = await MatrixUser.register_on(synapse, tmp_path / "alice", "alice")
     coordination = await alice.create_room(encrypted=True, name="coordination")
-    config_path = tmp_path / "config.yaml"
-    config_path.write_text(
-        yaml.safe_dump(
-            {
-                "matrix": {
-                    "homeserver": synapse.url,
-                    "user_id": account.user_id,
-                    "password": account.password,
-                },
-                "bot": {"coordination_room": coordination},
-                "store": {"path": str(tmp_path / "bot")},
-                "sending": {"sync_timeout": "2s", "retry_base": "1s"},
-                "windows": {
-                    "reminders": ["10s", "5s", "start", "end"],
-                    "late_after": "1s",
-                    "late_grace": "2s",
-                },
-            }
-        )
+    config_path = write_config(
+        tmp_path, synapse, account, late_grace="2s", coordination=coordination
     )
     log_path = tmp_path / "bot.log"
     bot = start_bot(config_path, log_path)
@@ -164,21 +177,9 @@ async def test_reminder_too_late_after_a_crash_is_skipped_and_listed(
         await alice.invite(coordination, account.user_id)
         room = await node_room(alice, account.user_id, encrypted=False, register="Solo tz=UTC")
         start = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
-        proposal = await alice.send_text(
-            room, f"!window propose {start:%Y-%m-%dT%H:%M:%SZ} for 3s; Vigil"
-        )
-        window_id = WINDOW_ID.search(
-            (await alice.wait_for_reply(room, proposal)).content["body"]
-        ).group(1)
-        await alice.wait_for_reply(room, await alice.send_text(room, f"!vote {window_id} yes"))
-        await alice.wait_for(
-            lambda s: s.room_id == room and s.content.get("body", "").startswith("⏰"), timeout=60
-        )
-        bot.send_signal(signal.SIGKILL)
-        bot.wait()
-        second_due = start - timedelta(seconds=5)
-        await asyncio.sleep(max(0.0, (second_due - datetime.now(UTC)).total_seconds()) + 4)
-        bot = start_bot(config_path, log_path)
+        window_id = await propose_and_approve(alice, room, start)
+        await kill_after_first_reminder(bot, alice, room)
+        bot = await restart_after_second_due(start, config_path, log_path, dead_after_due=4)
 
         report = await alice.wait_for(
             lambda s: s.room_id == coordination and "Reminder skipped" in s.content.get("body", ""),
