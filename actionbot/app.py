@@ -26,7 +26,7 @@ from nio import RoomMessageText, UnknownEvent
 from actionbot.calendars import load_calendar
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.dispatch import Commands, build_commands
-from actionbot.commands.reply import code, reply
+from actionbot.render.reply import code, reply
 from actionbot.config import Config
 from actionbot.coordination import Coordinator, Problem
 from actionbot.core.decisions import Vote

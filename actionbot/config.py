@@ -22,7 +22,10 @@ from typing import Any
 import yaml
 
 from actionbot.core.durations import DurationError, parse_duration
-from actionbot.core.nodes import NodeError, validate_language, validate_timezone
+from actionbot.core.nodes import NodeError, validate_timezone
+from actionbot.core.reminders import DEFAULT_OFFSETS, Offset, parse_offsets
+from actionbot.core.when import ClockTime, WhenError, parse_at
+from actionbot.render.languages import LANGUAGES, normalise_language
 from actionbot.core.servers import ANY_SERVER, is_user_id, server_of
 
 ENV_PASSWORD = "ACTIONBOT_PASSWORD"
@@ -61,8 +64,8 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     window_default_duration: timedelta = timedelta(hours=1)
-    window_default_time: str = "12:00 local"
-    reminder_offsets: tuple[str, ...] = ("7d", "1d", "1h", "start", "end")
+    window_default_time: ClockTime = ClockTime(hour=12, minute=0, zone="local")
+    reminder_offsets: tuple[Offset, ...] = DEFAULT_OFFSETS
     reminder_late_grace: timedelta = timedelta(hours=1)
     reminder_late_after: timedelta = timedelta(minutes=1)
     calendar_file: Path | None = None
@@ -211,15 +214,24 @@ def _server(value: Any) -> Any:
     return value
 
 
-def _from_node_check(check: Callable[[str], str | NodeError]) -> Checker:
-    def wrapped(value: Any) -> Any:
-        value = _string(value)
-        if isinstance(value, _Bad):
-            return value
-        result = check(value)
-        return _Bad(result.message) if isinstance(result, NodeError) else result
+def _zone(value: Any) -> Any:
+    value = _string(value)
+    if isinstance(value, _Bad):
+        return value
+    key = validate_timezone(value)
+    if isinstance(key, NodeError):
+        return _Bad(f"'{value}' is not a known time zone; use e.g. Europe/Kyiv or UTC")
+    return key
 
-    return wrapped
+
+def _language(value: Any) -> Any:
+    value = _string(value)
+    if isinstance(value, _Bad):
+        return value
+    code = normalise_language(value)
+    if code is None:
+        return _Bad(f"'{value}' is not a shipped language; use one of: {', '.join(LANGUAGES)}")
+    return code
 
 
 def _fraction(value: Any) -> Any:
@@ -234,26 +246,22 @@ def _boolean(value: Any) -> Any:
 
 def _clock_spec(value: Any) -> Any:
     """``HH:MM`` followed by ``local``, ``UTC`` or an IANA zone, e.g. ``12:00 local``."""
-    from actionbot.core.timing import WhenError, parse_at
-
     value = _nonempty(value)
     if isinstance(value, _Bad):
         return value
     words = value.split()
     parsed = parse_at(["at", *words])
-    if isinstance(parsed, WhenError) or len(words) != 2:
+    if isinstance(parsed, WhenError) or len(words) < 2 or parsed[1] is None:
         return _Bad("must be a time and a zone, e.g. '12:00 local' or '18:00 UTC'")
-    return value
+    return parsed[1]
 
 
 def _offsets(value: Any) -> Any:
-    from actionbot.core.reminders import parse_offsets
-
     items = _list_of(_nonempty)(value)
     if isinstance(items, _Bad):
         return items
     parsed = parse_offsets(items)
-    return _Bad(parsed) if isinstance(parsed, str) else tuple(items)
+    return _Bad(parsed) if isinstance(parsed, str) else tuple(parsed)
 
 
 def _path(value: Any) -> Any:
@@ -286,8 +294,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "register_min_power_level": Field("register_min_power_level", _int_range(0, 100)),
         "max_command_age": Field("max_command_age", _duration),
         "undecryptable_hint_delay": Field("undecryptable_hint_delay", _duration),
-        "default_timezone": Field("default_timezone", _from_node_check(validate_timezone)),
-        "default_language": Field("default_language", _from_node_check(validate_language)),
+        "default_timezone": Field("default_timezone", _zone),
+        "default_language": Field("default_language", _language),
     },
     "store": {
         "path": Field("store_path", _path),

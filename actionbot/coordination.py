@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from actionbot.commands import window_text
-from actionbot.commands.reply import Reply, bold, code, reply
+from actionbot.render.reply import Reply, bold, code, reply
 from actionbot.config import Config
 from actionbot.core.calendar import Calendar
 from actionbot.core.decisions import Decision, Rule, Vote, decide

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from actionbot.commands.reply import Reply
+from actionbot.render.reply import Reply
 from actionbot.config import Config
 from actionbot.store.nodes import NodeStore
 

@@ -15,7 +15,7 @@ from actionbot.commands import node, window
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Match, find
-from actionbot.commands.reply import code, error_reply
+from actionbot.render.reply import code, error_reply
 
 log = logging.getLogger(__name__)
 

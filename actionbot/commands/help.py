@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actionbot.commands.registry import CommandSpec, NoMatch, specs_under
-from actionbot.commands.reply import Reply, Span, bold, code, error_reply, reply
+from actionbot.render.reply import Reply, Span, bold, code, error_reply, reply
 
 
 def overview(table: Sequence[CommandSpec], prefix: str) -> Reply:

@@ -14,7 +14,7 @@ from actionbot.commands.context import (
     Outcome,
     Services,
 )
-from actionbot.commands.reply import Reply, Span, bold, code, error_reply, reply
+from actionbot.render.reply import Reply, Span, bold, code, error_reply, reply
 from actionbot.core.ids import new_id
 from actionbot.core.nodes import (
     Node,

@@ -10,7 +10,7 @@ import re
 
 from actionbot.commands import window_text
 from actionbot.commands.context import CommandContext, Outcome, Services
-from actionbot.commands.reply import Reply, bold, code, error_reply, reply
+from actionbot.render.reply import Reply, bold, code, error_reply, reply
 from actionbot.coordination import Problem
 from actionbot.core.decisions import Vote, describe_rule
 from actionbot.core.ids import is_valid_id, normalise_id

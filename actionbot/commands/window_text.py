@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from actionbot.commands.reply import Reply, Span, bold, code, reply
+from actionbot.render.reply import Reply, Span, bold, code, reply
 from actionbot.core.decisions import Decision, Vote
 from actionbot.core.durations import format_duration
 from actionbot.core.i18n import message

@@ -51,13 +51,13 @@ class Calendar:
         return sorted(self.entries)
 
 
-def occurrence(month: int, day: int, year: int) -> tuple[date, str | None]:
-    """The date of (month, day) in ``year``, with a note if 29 Feb moved to 28 Feb."""
+def occurrence(month: int, day: int, year: int) -> tuple[date, bool]:
+    """The date of (month, day) in ``year``, and whether 29 Feb moved to 28 Feb."""
     try:
-        return date(year, month, day), None
+        return date(year, month, day), False
     except ValueError:
         if (month, day) == (2, 29):
-            return date(year, 2, 28), f"{year} has no 29 February; using 28 February"
+            return date(year, 2, 28), True
         raise
 
 

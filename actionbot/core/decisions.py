@@ -48,17 +48,24 @@ class Tally:
     def voted(self) -> int:
         return self.yes + self.no + self.abstain + self.block
 
-    def text(self) -> str:
-        return (
-            f"{self.yes} yes, {self.no} no, {self.abstain} abstain, {self.block} block "
-            f"({self.voted} of {self.nodes} nodes voted)"
-        )
+
+
+class How(StrEnum):
+    """How a decision came about (stored, and worded by the render layer)."""
+
+    CONSENSUS = "consensus"
+    MAJORITY = "majority"
+    PENDING = "pending"
+    BLOCKED = "blocked"
+    NO_CONSENSUS = "no-consensus"
+    MAJORITY_AGAINST = "majority-against"
+    NOBODY_VOTED = "nobody-voted"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Decision:
     approved: bool | None  # None: not decided yet
-    how: str  # "consensus" | "majority" | "pending" | reason of rejection
+    how: How
     tally: Tally
 
 
@@ -81,25 +88,14 @@ def decide(votes: Mapping[str, Vote], *, nodes: int, rule: Rule, deadline_passed
     counts = tally(votes, nodes)
     consensus = counts.block == 0 and counts.yes >= needed_yes(rule, nodes)
     if consensus and (deadline_passed or counts.voted >= nodes):
-        return Decision(approved=True, how="consensus", tally=counts)
+        return Decision(approved=True, how=How.CONSENSUS, tally=counts)
     if not deadline_passed:
-        return Decision(approved=None, how="pending", tally=counts)
+        return Decision(approved=None, how=How.PENDING, tally=counts)
     if rule.consensus_only:
-        why = "blocked" if counts.block else "no consensus (too few yes votes)"
+        why = How.BLOCKED if counts.block else How.NO_CONSENSUS
         return Decision(approved=False, how=why, tally=counts)
     if counts.yes > counts.no + counts.block:
-        return Decision(approved=True, how="majority", tally=counts)
+        return Decision(approved=True, how=How.MAJORITY, tally=counts)
     return Decision(
-        approved=False, how="majority against" if counts.voted else "nobody voted", tally=counts
+        approved=False, how=How.MAJORITY_AGAINST if counts.voted else How.NOBODY_VOTED, tally=counts
     )
-
-
-def describe_rule(rule: Rule, nodes: int) -> str:
-    needed = needed_yes(rule, nodes)
-    text = (
-        f"Each node has one voice. Approved by consensus when no node blocks and at least "
-        f"{needed} of {nodes} node{'s' if nodes != 1 else ''} say yes"
-    )
-    if rule.consensus_only:
-        return text + "; otherwise rejected at the deadline."
-    return text + "; otherwise a majority of voting nodes decides at the deadline."

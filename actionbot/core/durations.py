@@ -27,25 +27,32 @@ MAX = timedelta(days=366)
 
 @dataclass(frozen=True, kw_only=True)
 class DurationError:
-    """Why a text is not a duration, in words fit for a chat reply."""
+    """Why a text is not a duration: ``reason`` is "format", "zero" or "too-long".
+
+    ``message`` is the English wording for operators (config files, the command line);
+    rooms get theirs from the render layer, in their own language."""
 
     text: str
-    message: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return {
+            "format": f"'{self.text}' is not a duration; write a number and a unit, e.g. 30m, 1h, 2d",
+            "zero": f"'{self.text}' must be longer than zero",
+        }.get(self.reason, f"'{self.text}' is too long (at most 366d)")
 
 
 def parse_duration(text: str) -> timedelta | DurationError:
     """Parse ``text`` into a positive timedelta, or say what is wrong with it."""
     cleaned = text.strip().lower().replace(" ", "")
     if not cleaned or not _WHOLE.fullmatch(cleaned):
-        return DurationError(
-            text=text,
-            message=f"'{text}' is not a duration; write a number and a unit, e.g. 30m, 1h, 2d",
-        )
+        return DurationError(text=text, reason="format")
     seconds = sum(int(n) * UNITS[unit] for n, unit in _PART.findall(cleaned))
     if seconds <= 0:
-        return DurationError(text=text, message=f"'{text}' must be longer than zero")
+        return DurationError(text=text, reason="zero")
     if seconds > MAX.total_seconds():
-        return DurationError(text=text, message=f"'{text}' is too long (at most 366d)")
+        return DurationError(text=text, reason="too-long")
     return timedelta(seconds=seconds)
 
 

@@ -6,16 +6,14 @@ seized database or a cross-room listing reveals collectives, not members.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-import zoneinfo
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from actionbot.core.zones import zone_key
+
 NAME_MAX = 64
-# A language tag like "en", "uk", "pt-BR", "zh-Hant" (a practical subset of BCP 47).
-_LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,47 +36,31 @@ class Node:
 
 @dataclass(frozen=True, kw_only=True)
 class NodeError:
-    """Why a node field is invalid, in words fit for a chat reply."""
+    """Why a node field is invalid: ``reason`` is worded by the render layer."""
 
     field: str
-    message: str
+    reason: str  # "empty" | "too-long" | "control" | "unknown-zone"
+    value: str = ""
 
 
 def validate_name(raw: str) -> str | NodeError:
     """Normalise a node name; names are shown in other rooms, so keep them tame."""
     name = " ".join(unicodedata.normalize("NFC", raw).split())
     if not name:
-        return NodeError(field="name", message="the node needs a name, e.g. `Kyiv Collective`")
+        return NodeError(field="name", reason="empty")
     if len(name) > NAME_MAX:
-        return NodeError(field="name", message=f"the name is longer than {NAME_MAX} characters")
+        return NodeError(field="name", reason="too-long", value=str(NAME_MAX))
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        return NodeError(field="name", message="the name contains control characters")
+        return NodeError(field="name", reason="control")
     return name
 
 
 def validate_timezone(raw: str) -> str | NodeError:
-    """Accept an IANA zone name (``Europe/Kyiv``); the tz database does the work."""
-    key = raw.strip()
-    try:
-        zoneinfo.ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return NodeError(
-            field="tz",
-            message=f"'{raw}' is not a known time zone; use an IANA name such as "
-            "Europe/Kyiv, America/Mexico_City or UTC",
-        )
+    """An IANA zone (any case) or an unambiguous city (``kyiv``, ``sao paulo``)."""
+    key = zone_key(raw)
+    if key is None:
+        return NodeError(field="tz", reason="unknown-zone", value=raw)
     return key
-
-
-def validate_language(raw: str) -> str | NodeError:
-    """Accept a language tag such as ``en``, ``uk`` or ``pt-BR``."""
-    tag = raw.strip()
-    if not _LANG.fullmatch(tag):
-        return NodeError(
-            field="lang", message=f"'{raw}' is not a language code; use e.g. en, uk, es, pt-BR"
-        )
-    primary, *rest = tag.split("-")
-    return "-".join([primary.lower(), *rest])
 
 
 def may_register(*, power_level: int, min_power_level: int, is_coordinator: bool) -> bool:

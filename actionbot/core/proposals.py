@@ -9,12 +9,22 @@ as a lunar anchor). Every error names the part that is wrong and shows an exampl
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from actionbot.core.durations import DurationError, parse_duration
 from actionbot.core.lunar import PHASES
-from actionbot.core.timing import Dated, Explicit, Lunar, When, WhenError, parse_at, parse_when
+from actionbot.core.when import (
+    Dated,
+    Explicit,
+    Fault,
+    Lunar,
+    When,
+    WhenError,
+    parse_at,
+    parse_when,
+)
 
 TITLE_MAX = 120
 MAX_DURATION = timedelta(days=30)
@@ -39,23 +49,18 @@ def _take(words: list[str], keyword: str, count: int) -> tuple[list[str], list[s
     return words[:index] + words[index + 1 + count :], taken
 
 
-def parse_proposal(text: str) -> Proposal | WhenError:
+def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Proposal | WhenError:
+    """Only the first line is the proposal: a pasted command on a later line is never
+    swallowed into the title. ``months``: month names (see :func:`parse_when`)."""
+    text = text.split("\n", 1)[0]
     if ";" not in text:
-        return WhenError(
-            part="title",
-            message="end the time with ';' followed by a title",
-            example="next full moon at 20:00 local; Lights for the disappeared",
-        )
+        return WhenError(fault=Fault.NEEDS_SEMICOLON, example="next full moon at 20:00 local")
     spec, title = text.split(";", 1)
     title = " ".join(title.split())
     if not title:
-        return WhenError(
-            part="title",
-            message="the window needs a title after ';'",
-            example="…; Minute of silence",
-        )
+        return WhenError(fault=Fault.NEEDS_TITLE, example=spec.strip() or "next full moon")
     if len(title) > TITLE_MAX:
-        return WhenError(part="title", message=f"the title is longer than {TITLE_MAX} characters")
+        return WhenError(fault=Fault.TITLE_TOO_LONG, values={"max": TITLE_MAX})
     words = spec.split()
 
     gesture = None
@@ -64,9 +69,9 @@ def parse_proposal(text: str) -> Proposal | WhenError:
             gesture = word.split("=", 1)[1].lower()
             if not _GESTURE.fullmatch(gesture):
                 return WhenError(
-                    part="gesture",
-                    message=f"'{gesture}' is not a gesture id",
-                    example="gesture=candles",
+                    fault=Fault.NOT_A_GESTURE,
+                    values={"word": gesture},
+                    example="next full moon gesture=candles",
                 )
             words.remove(word)
 
@@ -74,14 +79,16 @@ def parse_proposal(text: str) -> Proposal | WhenError:
     words, taken = _take(words, "for", 1)
     if taken is not None:
         if not taken:
-            return WhenError(part="duration", message="'for' needs a duration", example="for 1h")
+            return WhenError(fault=Fault.FOR_NEEDS_DURATION, example="next full moon for 1h")
         parsed = parse_duration(taken[0])
-        if isinstance(parsed, DurationError):
-            return WhenError(part="duration", message=parsed.message, example="for 30m")
-        if parsed > MAX_DURATION:
+        if isinstance(parsed, DurationError) and parsed.reason != "too-long":
             return WhenError(
-                part="duration", message="a window lasts at most 30 days", example="for 2d"
+                fault=Fault.NOT_A_DURATION,
+                values={"word": taken[0]},
+                example="next full moon for 30m",
             )
+        if isinstance(parsed, DurationError) or parsed > MAX_DURATION:
+            return WhenError(fault=Fault.DURATION_TOO_LONG, example="next full moon for 2d")
         duration = parsed
 
     recurrence = None
@@ -95,30 +102,28 @@ def parse_proposal(text: str) -> Proposal | WhenError:
             words = words[:index] + words[index + 3 :]
         else:
             return WhenError(
-                part="recurrence",
-                message="after 'every' write 'year' or a phase",
-                example="every year · every full moon",
+                fault=Fault.EVERY_NEEDS_WHAT,
+                example="next full moon at 20:00 local every full moon",
             )
 
     at = parse_at(words)
     if isinstance(at, WhenError):
         return at
     words, clock = at
-    when = parse_when(words, clock)
+    when = parse_when(words, clock, months)
     if isinstance(when, WhenError):
         return when
     if recurrence == "year" and not isinstance(when, Explicit | Dated):
         return WhenError(
-            part="recurrence",
-            message="'every year' goes with a date or anniversary",
+            fault=Fault.EVERY_YEAR_NEEDS_DATE,
             example="anniversary cable-street at 12:00 local every year",
         )
     if recurrence not in (None, "year") and not (
         isinstance(when, Lunar) and when.phase == recurrence
     ):
         return WhenError(
-            part="recurrence",
-            message=f"'every {recurrence}' goes with that phase",
+            fault=Fault.EVERY_PHASE_MISMATCH,
+            values={"phase": recurrence},
             example=f"next {recurrence} at 20:00 local every {recurrence}",
         )
     return Proposal(

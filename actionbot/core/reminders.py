@@ -47,6 +47,15 @@ class PlannedReminder:
     due: datetime
 
 
+DEFAULT_OFFSETS = (
+    Offset(key="7d", kind=Kind.BEFORE, before=timedelta(days=7)),
+    Offset(key="1d", kind=Kind.BEFORE, before=timedelta(days=1)),
+    Offset(key="1h", kind=Kind.BEFORE, before=timedelta(hours=1)),
+    Offset(key="start", kind=Kind.START),
+    Offset(key="end", kind=Kind.END),
+)
+
+
 class Action(StrEnum):
     SEND = "send"
     LATE = "late"

@@ -1,14 +1,4 @@
-"""``<when>``: the time grammar of a proposal, and its resolution to instants.
-
-Grammar (words are case-insensitive; zone names too):
-
-    when      := explicit | instant | lunar | dated
-    explicit  := YYYY-MM-DD HH:MM [zone | "local"]        (no zone: the proposing node's)
-    instant   := YYYY-MM-DDTHH:MM[:SS](Z | ±HH:MM)
-    lunar     := "next" phase [at] | phase "after" YYYY-MM-DD [at]
-    dated     := "anniversary" ID [YYYY] [at] | "on" MM-DD [at]
-    at        := "at" HH:MM ["local" | "UTC" | zone]     (no zone: the proposing node's)
-    phase     := "full moon" | "new moon" | "first quarter" | "last quarter"
+"""Resolving a ``<when>`` (see :mod:`actionbot.core.when`) to instants.
 
 Modes: ``local`` (the word) makes a *local* window — the same wall-clock time in every
 node's zone, a wave around the globe; everything else is a *global* window, one instant.
@@ -22,310 +12,28 @@ wall time that happens twice takes the first occurrence. Either way a note says 
 
 from __future__ import annotations
 
-import re
 import zoneinfo
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from actionbot.core.calendar import Calendar, occurrence
-from actionbot.core.durations import format_duration
-from actionbot.core.lunar import PHASES, next_phase
+from actionbot.core.lunar import next_phase
+from actionbot.core.notes import Note
+from actionbot.core.when import (
+    ClockTime,
+    Dated,
+    Explicit,
+    Fault,
+    Instant,
+    Lunar,
+    When,
+    WhenError,
+)
+from actionbot.core.zones import LOCAL, localize
 
-LOCAL = "local"
-_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
-_MONTH_DAY = re.compile(r"(\d{1,2})-(\d{1,2})", re.ASCII)
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
-_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})", re.I | re.A)
-_YEAR = re.compile(r"\d{4}", re.ASCII)
 # How far ahead a window may be planned: far enough for any campaign, near enough that
 # date arithmetic never overflows.
 MAX_AHEAD = timedelta(days=3 * 366)
-
-EXAMPLES = (
-    "2027-03-08 18:00",
-    "2027-03-08 18:00 Europe/Kyiv",
-    "2027-03-08T16:00Z",
-    "next full moon at 20:00 local",
-    "anniversary cable-street at 12:00 local",
-    "on 11-09 at 18:00 UTC",
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClockTime:
-    hour: int
-    minute: int
-    zone: str = ""  # "" = the proposing node's zone; "local" = each node's own zone
-
-    def as_time(self) -> time:
-        return time(self.hour, self.minute)
-
-    def text(self) -> str:
-        return f"{self.hour:02d}:{self.minute:02d}" + (f" {self.zone}" if self.zone else "")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Explicit:
-    day: date
-    at: ClockTime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Instant:
-    instant: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Lunar:
-    phase: str
-    after: datetime | None = None
-    at: ClockTime | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Dated:
-    month: int
-    day: int
-    year: int | None = None
-    at: ClockTime | None = None
-    anniversary: str | None = None
-
-
-When = Explicit | Instant | Lunar | Dated
-
-
-@dataclass(frozen=True, kw_only=True)
-class WhenError:
-    """What part of the time is wrong, why, and an example of the right form."""
-
-    part: str
-    message: str
-    example: str = ""
-
-
-# --- zones and wall clocks ---------------------------------------------------------------
-
-
-@cache
-def _zone_index() -> dict[str, str]:
-    return {key.lower(): key for key in zoneinfo.available_timezones()}
-
-
-def zone_key(word: str) -> str | None:
-    """The canonical IANA key for what someone typed (case-insensitive), or None."""
-    lowered = word.lower()
-    if lowered in ("utc", "z", "gmt"):
-        return "UTC"
-    return _zone_index().get(lowered)
-
-
-def localize(day: date, clock: time, zone: str) -> tuple[datetime, str | None]:
-    """The UTC instant of a wall-clock time in ``zone``, resolving DST gaps and overlaps.
-
-    zoneinfo does the time-zone work: with ``fold=0`` and ``fold=1`` a wall time maps to
-    one instant (normal), two instants that both show that wall time (overlap: take the
-    first), or two instants neither of which shows it (gap: take the later one, which is
-    the wall time moved forward by the gap).
-    """
-    tz = zoneinfo.ZoneInfo(zone)
-    naive = datetime.combine(day, clock)
-    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    if first == second:
-        return first, None
-    shows = [u for u in (first, second) if u.astimezone(tz).replace(tzinfo=None) == naive]
-    if len(shows) == 2:
-        chosen = min(first, second)
-        offset = chosen.astimezone(tz).strftime("%z")
-        return chosen, (
-            f"{clock:%H:%M} happens twice on {day.isoformat()} in {zone} (clocks go back); "
-            f"using the first (UTC{offset[:3]}:{offset[3:]})"
-        )
-    chosen = max(first, second)
-    shown = chosen.astimezone(tz)
-    return chosen, (
-        f"{clock:%H:%M} does not exist on {day.isoformat()} in {zone} (clocks jump forward); "
-        f"using {shown:%H:%M}"
-    )
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-def _clock(word: str) -> ClockTime | WhenError:
-    match = _CLOCK.fullmatch(word)
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        return WhenError(
-            part="time",
-            message=f"'{word}' is not a time of day",
-            example="18:00 or 07:30 (24-hour clock)",
-        )
-    return ClockTime(hour=int(match.group(1)), minute=int(match.group(2)))
-
-
-def _zone_word(word: str) -> str | WhenError:
-    if word.lower() == LOCAL:
-        return LOCAL
-    key = zone_key(word)
-    if key is None:
-        return WhenError(
-            part="zone",
-            message=f"'{word}' is not a known time zone",
-            example="UTC, local, Europe/Kyiv, America/Mexico_City",
-        )
-    return key
-
-
-def _clock_in_zone(time_word: str, zone_word: str | None) -> ClockTime | WhenError:
-    """``HH:MM`` plus an optional zone word (``local``, ``UTC`` or an IANA name)."""
-    clock = _clock(time_word)
-    if isinstance(clock, WhenError):
-        return clock
-    if zone_word is None:
-        return clock
-    zone = _zone_word(zone_word)
-    if isinstance(zone, WhenError):
-        return zone
-    return ClockTime(hour=clock.hour, minute=clock.minute, zone=zone)
-
-
-def _date(word: str) -> date | WhenError:
-    match = _DATE.fullmatch(word)
-    try:
-        if match:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        pass
-    return WhenError(part="date", message=f"'{word}' is not a date", example="2027-03-08")
-
-
-def _phase_at(words: list[str], index: int) -> str | None:
-    candidate = " ".join(words[index : index + 2])
-    return candidate if candidate in PHASES else None
-
-
-def parse_when(words: list[str], at: ClockTime | None) -> When | WhenError:
-    """Parse the anchor words (``at …`` already taken out by the caller)."""
-    lower = [w.lower() for w in words]
-    if not words:
-        return WhenError(part="time", message="the proposal has no time", example=EXAMPLES[0])
-    if lower[0] == "next":
-        phase = _phase_at(lower, 1)
-        if phase is None or len(lower) != 3:
-            return WhenError(
-                part="lunar phase",
-                message="after 'next' write a phase",
-                example="next full moon, next new moon, next first quarter",
-            )
-        return Lunar(phase=phase, at=at)
-    if _phase_at(lower, 0) and len(lower) >= 3 and lower[2] == "after":
-        if len(lower) != 4:
-            return WhenError(
-                part="date",
-                message="after 'after' write one date",
-                example="full moon after 2027-02-01",
-            )
-        after = _date(words[3])
-        if isinstance(after, WhenError):
-            return after
-        start = datetime.combine(after, time(0), tzinfo=UTC)
-        return Lunar(phase=_phase_at(lower, 0) or "", after=start, at=at)
-    if lower[0] == "anniversary":
-        if len(lower) not in (2, 3):
-            return WhenError(
-                part="anniversary",
-                message="write the anniversary id",
-                example="anniversary cable-street [2027]",
-            )
-        year = None
-        if len(lower) == 3:
-            if not _YEAR.fullmatch(lower[2]) or not 1900 <= int(lower[2]) <= 2999:
-                return WhenError(
-                    part="year",
-                    message=f"'{words[2]}' is not a year",
-                    example="anniversary cable-street 2027",
-                )
-            year = int(lower[2])
-        return Dated(month=0, day=0, year=year, at=at, anniversary=lower[1])
-    if lower[0] == "on":
-        match = _MONTH_DAY.fullmatch(lower[1]) if len(lower) == 2 else None
-        if match is None:
-            return WhenError(
-                part="date",
-                message="after 'on' write a month and day",
-                example="on 11-09 at 18:00 local",
-            )
-        month, day = int(match.group(1)), int(match.group(2))
-        try:
-            date(2000, month, day)
-        except ValueError:
-            return WhenError(
-                part="date", message=f"'{words[1]}' is not a real day", example="on 03-08"
-            )
-        return Dated(month=month, day=day, at=at)
-    if _INSTANT.fullmatch(words[0]):
-        if len(words) != 1 or at is not None:
-            return WhenError(
-                part="time",
-                message="an ISO time already says when; drop the rest",
-                example="2027-03-08T16:00Z",
-            )
-        try:
-            instant = datetime.fromisoformat(words[0].upper().replace("Z", "+00:00"))
-            return Instant(instant=instant.astimezone(UTC))
-        except (ValueError, OverflowError):
-            return WhenError(
-                part="time", message=f"'{words[0]}' is not a real time", example="2027-03-08T16:00Z"
-            )
-    if _DATE.fullmatch(words[0]):
-        day = _date(words[0])
-        if isinstance(day, WhenError):
-            return day
-        if at is not None:
-            return WhenError(
-                part="time",
-                message="write the time right after the date",
-                example="2027-03-08 18:00 UTC",
-            )
-        if len(words) < 2:
-            return WhenError(
-                part="time", message="the date needs a time of day", example=f"{words[0]} 18:00"
-            )
-        if len(words) > 3:
-            return WhenError(
-                part="time",
-                message=f"I don't understand '{' '.join(words[3:])}'",
-                example="2027-03-08 18:00 Europe/Kyiv",
-            )
-        at = _clock_in_zone(words[1], words[2] if len(words) == 3 else None)
-        if isinstance(at, WhenError):
-            return at
-        return Explicit(day=day, at=at)
-    return WhenError(
-        part="time",
-        message=f"I don't understand the time '{' '.join(words)}'",
-        example=" · ".join(EXAMPLES),
-    )
-
-
-def parse_at(words: list[str]) -> tuple[list[str], ClockTime | None] | WhenError:
-    """Take ``at HH:MM [zone]`` off the end of the anchor words."""
-    lower = [w.lower() for w in words]
-    if "at" not in lower:
-        return words, None
-    index = lower.index("at")
-    rest = words[index + 1 :]
-    if not rest or len(rest) > 2:
-        return WhenError(
-            part="time",
-            message="after 'at' write a time and optionally a zone",
-            example="at 20:00 local",
-        )
-    at = _clock_in_zone(rest[0], rest[1] if len(rest) == 2 else None)
-    if isinstance(at, WhenError):
-        return at
-    return words[:index], at
 
 
 # --- resolution ------------------------------------------------------------------------------
@@ -334,7 +42,8 @@ def parse_at(words: list[str]) -> tuple[list[str], ClockTime | None] | WhenError
 @dataclass(frozen=True, kw_only=True)
 class Timing:
     """When a window happens. Global: ``start``. Local: ``local_time`` on ``local_date``,
-    or on the date that ``anchor`` (e.g. the full moon) has in each node's zone."""
+    or on the date that ``anchor`` (e.g. the full moon) has in each node's zone.
+    ``label`` is the anniversary's title, when the window is one."""
 
     mode: str  # "global" | "local"
     start: datetime | None = None
@@ -342,9 +51,9 @@ class Timing:
     local_date: date | None = None
     anchor: datetime | None = None
     label: str = ""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
-    def node_start(self, zone: str) -> tuple[datetime, str | None]:
+    def node_start(self, zone: str) -> tuple[datetime, Note | None]:
         """This node's start instant (UTC) and a DST note, if any."""
         if self.mode == "global":
             assert self.start is not None
@@ -358,17 +67,14 @@ class Timing:
         return localize(day, self.local_time, zone)
 
 
-def _past(part: str, when: datetime, now: datetime) -> WhenError:
-    ago = format_duration(now - when)
+def _past(when: datetime, now: datetime) -> WhenError:
     return WhenError(
-        part=part,
-        message=f"that time is in the past ({fmt_utc(when)}, {ago} ago)",
-        example="a time in the future, e.g. next full moon",
+        fault=Fault.IN_PAST, values={"when": when, "now": now}, example="next full moon"
     )
 
 
 def _place(
-    day: date, clock: ClockTime, proposer_zone: str, label: str, now: datetime, part: str
+    day: date, clock: ClockTime, proposer_zone: str, label: str, now: datetime
 ) -> Timing | WhenError:
     """A wall-clock time on a day: local mode, or a global instant in a zone."""
     if clock.zone == LOCAL:
@@ -376,12 +82,12 @@ def _place(
         # zones further east; those nodes are told at proposal time.
         start, _note = localize(day, clock.as_time(), proposer_zone)
         if start <= now:
-            return _past(part, start, now)
+            return _past(start, now)
         return Timing(mode="local", local_time=clock.as_time(), local_date=day, label=label)
     zone = clock.zone or proposer_zone
     start, note = localize(day, clock.as_time(), zone)
     if start <= now:
-        return _past(part, start, now)
+        return _past(start, now)
     return Timing(mode="global", start=start, label=label, notes=(note,) if note else ())
 
 
@@ -403,19 +109,11 @@ def resolve(
             when, now=now, proposer_zone=proposer_zone, calendar=calendar, default_at=default_at
         )
     except (OverflowError, ValueError):
-        return WhenError(
-            part="time",
-            message="that time is out of range",
-            example="a date within the next three years",
-        )
+        return WhenError(fault=Fault.OUT_OF_RANGE, example="next full moon")
     if isinstance(result, Timing):
         start = result.start or result.node_start(proposer_zone)[0]
         if start - now > MAX_AHEAD:
-            return WhenError(
-                part="time",
-                message="that is more than three years ahead",
-                example="a date within the next three years",
-            )
+            return WhenError(fault=Fault.TOO_FAR, example="next full moon")
     return result
 
 
@@ -424,22 +122,22 @@ def _resolve(
 ) -> Timing | WhenError:
     if isinstance(when, Instant):
         if when.instant <= now:
-            return _past("time", when.instant, now)
-        return Timing(mode="global", start=when.instant, label=fmt_utc(when.instant))
+            return _past(when.instant, now)
+        return Timing(mode="global", start=when.instant)
     if isinstance(when, Explicit):
-        return _place(when.day, when.at, proposer_zone, when.day.isoformat(), now, "time")
+        return _place(when.day, when.at, proposer_zone, "", now)
     if isinstance(when, Lunar):
         return _lunar(when, now=now, proposer_zone=proposer_zone)
     # Dated: an anniversary or a month-day.
-    month, day_of_month, label = when.month, when.day, f"{when.month:02d}-{when.day:02d}"
+    month, day_of_month, label = when.month, when.day, ""
     if when.anniversary is not None:
         entry = calendar.get(when.anniversary)
         if entry is None:
             close = [i for i in calendar.ids() if i.startswith(when.anniversary[:3])][:3]
             return WhenError(
-                part="anniversary",
-                message=f"there is no anniversary '{when.anniversary}'",
-                example=", ".join(close or calendar.ids()[:5]),
+                fault=Fault.NO_ANNIVERSARY,
+                values={"word": when.anniversary, "near": ", ".join(close)},
+                example=f"anniversary {(close or calendar.ids() or ['cable-street'])[0]}",
             )
         month, day_of_month = entry.month, entry.day
         label = entry.title + (f" ({entry.year})" if entry.year else "")
@@ -451,11 +149,12 @@ def _resolve(
     years = [when.year] if when.year else list(range(local_today.year - 1, local_today.year + 2))
     last: Timing | WhenError | None = None
     for year in years:
-        day, leap_note = occurrence(month, day_of_month, year)
-        last = _place(day, clock, proposer_zone, f"{label}, {day.isoformat()}", now, "date")
+        day, leap = occurrence(month, day_of_month, year)
+        last = _place(day, clock, proposer_zone, label, now)
         if isinstance(last, Timing):
-            if leap_note:
-                return Timing(**{**last.__dict__, "notes": (*last.notes, leap_note)})
+            if leap:
+                note = Note(kind="leap-day", values={"year": str(year)})
+                return replace(last, notes=(*last.notes, note))
             return last
     assert last is not None
     return last
@@ -466,23 +165,20 @@ def _lunar(when: Lunar, *, now: datetime, proposer_zone: str) -> Timing | WhenEr
     UTC asked at 07:00 on the day of the full moon) moves on to the following one."""
     moment = next_phase(when.phase, when.after or now)
     for _ in range(3):
-        label = f"{when.phase} {fmt_utc(moment)}"
         if moment <= now and when.after is not None:
-            return _past("lunar phase", moment, now)
+            return _past(moment, now)
         if when.at is None:
-            result: Timing | WhenError = Timing(
-                mode="global", start=moment, anchor=moment, label=label
-            )
+            result: Timing | WhenError = Timing(mode="global", start=moment, anchor=moment)
         elif when.at.zone == LOCAL:
-            result = Timing(mode="local", local_time=when.at.as_time(), anchor=moment, label=label)
+            result = Timing(mode="local", local_time=when.at.as_time(), anchor=moment)
             if result.node_start(proposer_zone)[0] <= now:
-                result = _past("lunar phase", result.node_start(proposer_zone)[0], now)
+                result = _past(result.node_start(proposer_zone)[0], now)
         else:
             zone = when.at.zone or proposer_zone
             day = moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
-            result = _place(day, when.at, proposer_zone, label, now, "lunar phase")
+            result = _place(day, when.at, proposer_zone, "", now)
             if isinstance(result, Timing):
-                result = Timing(**{**result.__dict__, "anchor": moment})
+                result = replace(result, anchor=moment)
         if isinstance(result, Timing) or when.after is not None:
             return result
         moment = next_phase(when.phase, moment)
@@ -508,87 +204,3 @@ def next_occurrence(when: When, recurrence: str, after: datetime) -> When | None
     if isinstance(when, Lunar) and recurrence == when.phase:
         return Lunar(phase=when.phase, after=after, at=when.at)
     return None
-
-
-# --- formatting ------------------------------------------------------------------------------
-
-
-def fmt_utc(moment: datetime) -> str:
-    """ISO 8601 in UTC, to the minute: ``2027-03-08T16:00Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def fmt_local(moment: datetime, zone: str) -> str:
-    """``2027-03-08 18:00 Europe/Kyiv`` — the wall time people will see on their clocks."""
-    return f"{moment.astimezone(zoneinfo.ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
-
-
-def countdown(now: datetime, then: datetime) -> str:
-    """``in 3d 4h`` / ``2h ago`` (minute precision; seconds only under a minute)."""
-    delta = then - now
-    seconds = abs(int(delta.total_seconds()))
-    if seconds >= 60:
-        seconds -= seconds % 60
-    text = format_duration(timedelta(seconds=seconds)) if seconds else "0s"
-    return f"in {text}" if delta >= timedelta(0) else f"{text} ago"
-
-
-# --- plain JSON for storage and federation -----------------------------------------------
-
-
-def when_to_json(when: When) -> dict[str, object]:
-    def clock(value: ClockTime | None) -> dict[str, object] | None:
-        return (
-            None
-            if value is None
-            else {"hour": value.hour, "minute": value.minute, "zone": value.zone}
-        )
-
-    if isinstance(when, Explicit):
-        return {"kind": "explicit", "day": when.day.isoformat(), "at": clock(when.at)}
-    if isinstance(when, Instant):
-        return {"kind": "instant", "instant": when.instant.isoformat()}
-    if isinstance(when, Lunar):
-        return {
-            "kind": "lunar",
-            "phase": when.phase,
-            "after": when.after.isoformat() if when.after else None,
-            "at": clock(when.at),
-        }
-    return {
-        "kind": "dated",
-        "month": when.month,
-        "day": when.day,
-        "year": when.year,
-        "at": clock(when.at),
-        "anniversary": when.anniversary,
-    }
-
-
-def when_from_json(data: dict[str, object]) -> When:
-    def clock(value: object) -> ClockTime | None:
-        return ClockTime(**value) if isinstance(value, dict) else None  # type: ignore[arg-type]
-
-    kind = data["kind"]
-    if kind == "explicit":
-        at = clock(data["at"])
-        assert at is not None
-        return Explicit(day=date.fromisoformat(str(data["day"])), at=at)
-    if kind == "instant":
-        return Instant(instant=datetime.fromisoformat(str(data["instant"])))
-    if kind == "lunar":
-        after = data.get("after")
-        return Lunar(
-            phase=str(data["phase"]),
-            after=datetime.fromisoformat(str(after)) if after else None,
-            at=clock(data.get("at")),
-        )
-    year = data.get("year")
-    anniversary = data.get("anniversary")
-    return Dated(
-        month=int(data["month"]),
-        day=int(data["day"]),  # type: ignore[arg-type]
-        year=int(year) if year is not None else None,  # type: ignore[arg-type]
-        at=clock(data.get("at")),
-        anniversary=str(anniversary) if anniversary else None,
-    )

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from actionbot.core.nodes import Node
+from actionbot.core.notes import Note
 from actionbot.core.timing import Timing
 
 
@@ -57,7 +58,7 @@ class Window:
     recurrence: str | None
     when: dict[str, Any]  # the anchor as JSON, to compute the next occurrence
     label: str
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     created_at: datetime
     deadline: datetime
     decided_at: datetime | None = None
@@ -76,7 +77,7 @@ class Window:
             notes=self.notes,
         )
 
-    def node_start(self, node: Node) -> tuple[datetime, str | None]:
+    def node_start(self, node: Node) -> tuple[datetime, Note | None]:
         return self.timing.node_start(node.timezone)
 
     def starts(self, nodes: Iterable[Node]) -> dict[str, datetime]:
@@ -122,7 +123,7 @@ class Window:
             "recurrence": self.recurrence,
             "when": self.when,
             "label": self.label,
-            "notes": list(self.notes),
+            "notes": [note.to_json() for note in self.notes],
             "created_at": iso(self.created_at),
             "deadline": iso(self.deadline),
             "decided_at": iso(self.decided_at),

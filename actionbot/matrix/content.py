@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actionbot.commands.reply import Reply
+from actionbot.render.reply import Reply
 
 
 def notice_content(

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from actionbot.commands.reply import code, reply
+from actionbot.render.reply import code, reply
 from actionbot.config import Config
 from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
 from actionbot.matrix.connection import Connection, RateLimited, Sent

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 import aiosqlite
 
 from actionbot.core.decisions import Vote
+from actionbot.core.notes import Note
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import Kind, PlannedReminder
 from actionbot.core.windows import State, Window
@@ -42,7 +43,7 @@ def _row_to_window(row: aiosqlite.Row) -> Window:
         recurrence=row["recurrence"],
         when=json.loads(row["when_json"]),
         label=row["label"],
-        notes=tuple(json.loads(row["notes_json"])),
+        notes=tuple(Note.from_json(item) for item in json.loads(row["notes_json"])),
         created_at=from_db_time(row["created_at"]),
         deadline=from_db_time(row["deadline_at"]),
         decided_at=_opt_time(row["decided_at"]),
@@ -144,7 +145,7 @@ class WindowStore:
                         window.recurrence,
                         json.dumps(window.when),
                         window.label,
-                        json.dumps(list(window.notes)),
+                        json.dumps([note.to_json() for note in window.notes]),
                         to_db_time(window.created_at),
                         to_db_time(window.deadline),
                         opt(window.decided_at),

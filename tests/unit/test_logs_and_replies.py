@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from actionbot.commands.reply import bold, code, error_reply, reply
+from actionbot.render.reply import bold, code, error_reply, reply
 from actionbot.logs import REDACTED, JsonFormatter, RedactingFilter, TextFormatter
 from actionbot.matrix.content import notice_content
 

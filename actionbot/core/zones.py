@@ -1,0 +1,83 @@
+"""Time zones as people type them, and wall-clock times placed in a zone.
+
+A zone is an IANA key (``Europe/Kyiv``), matched case-insensitively, or an unambiguous
+city — the key's last part, with spaces or underscores and with or without accents
+(``kyiv``, ``sao paulo``, ``São_Paulo``). A city that names two zones is not guessed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zoneinfo
+from datetime import UTC, date, datetime, time
+from functools import cache
+
+from actionbot.core.notes import Note
+
+LOCAL = "local"
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, spaces for underscores: ``São_Paulo`` → ``sao paulo``."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("_", " "))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+
+
+@cache
+def _zone_index() -> dict[str, str]:
+    keys = zoneinfo.available_timezones()
+    index = {key.lower(): key for key in keys}
+    cities: dict[str, set[str]] = {}
+    for key in keys:
+        if "/" in key and not key.startswith(("Etc/", "SystemV/")):
+            cities.setdefault(_fold(key.rsplit("/", 1)[1]), set()).add(key)
+    for city, found in cities.items():
+        if len(found) == 1 and city not in index:
+            index[city] = found.pop()
+    return index
+
+
+def zone_key(word: str) -> str | None:
+    """The canonical IANA key for what someone typed, or None."""
+    lowered = word.strip().lower()
+    if lowered in ("utc", "z", "gmt"):
+        return "UTC"
+    index = _zone_index()
+    return index.get(lowered) or index.get(_fold(word))
+
+
+def longest_zone(words: list[str], start: int, most: int = 3) -> tuple[str, int] | None:
+    """A zone spelled over up to ``most`` words from ``start`` (``sao paulo``), preferring the
+    longest; returns the key and how many words it took."""
+    for count in range(min(most, len(words) - start), 0, -1):
+        key = zone_key(" ".join(words[start : start + count]))
+        if key is not None:
+            return key, count
+    return None
+
+
+def localize(day: date, clock: time, zone: str) -> tuple[datetime, Note | None]:
+    """The UTC instant of a wall-clock time in ``zone``, resolving DST gaps and overlaps.
+
+    zoneinfo does the time-zone work: with ``fold=0`` and ``fold=1`` a wall time maps to
+    one instant (normal), two instants that both show that wall time (overlap: take the
+    first), or two instants neither of which shows it (gap: take the later one, which is
+    the wall time moved forward by the gap).
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    naive = datetime.combine(day, clock)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first == second:
+        return first, None
+    shows = [u for u in (first, second) if u.astimezone(tz).replace(tzinfo=None) == naive]
+    values = {"clock": f"{clock:%H:%M}", "day": day.isoformat(), "zone": zone}
+    if len(shows) == 2:
+        chosen = min(first, second)
+        offset = chosen.astimezone(tz).strftime("%z")
+        return chosen, Note(
+            kind="dst-overlap", values={**values, "offset": f"UTC{offset[:3]}:{offset[3:]}"}
+        )
+    chosen = max(first, second)
+    shown = chosen.astimezone(tz)
+    return chosen, Note(kind="dst-gap", values={**values, "shown": f"{shown:%H:%M}"})

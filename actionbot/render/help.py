@@ -1,0 +1,194 @@
+"""``!help``, the texts of every command, and the answers to what is not a command.
+
+The command words and their syntax stay as written (``!window propose <when>; <title>``):
+they are what people type, in every language. What they do is explained in the room's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from actionbot.render.reply import Reply, Span, bold, code, error_reply, reply
+from actionbot.render.voice import Voice
+from actionbot.render.words import N_
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpText:
+    usage: str  # without the prefix
+    summary: str  # a msgid
+    examples: tuple[str, ...]  # whole commands, without the prefix, ready to send
+    details: str = ""  # a msgid
+
+
+# In the order !help lists them.
+COMMANDS: dict[tuple[str, ...], HelpText] = {
+    ("help",): HelpText(
+        usage="help [command]",
+        # Translators: command summaries follow the command's syntax after a dash: keep them short, lower-case.
+        summary=N_("list the commands, or explain one"),
+        examples=("help node register",),
+    ),
+    ("node", "register"): HelpText(
+        usage="node register <name…> [tz=<zone or city>] [lang=<code>]",
+        summary=N_("make this room a node of the network (moderators only)"),
+        details=N_(
+            "Sending it again updates the name, time zone or language. Without tz= or "
+            "lang= the bot's defaults are used. Languages: {languages}."
+        ),
+        examples=(
+            "node register Kyiv Collective tz=Europe/Kyiv lang=uk",
+            "node register Solidarity SP tz=sao_paulo lang=pt",
+        ),
+    ),
+    ("node",): HelpText(usage="node", summary=N_("show this room's node"), examples=("node",)),
+    ("nodes",): HelpText(
+        usage="nodes",
+        summary=N_("list all nodes of the network (names, zones, languages, servers)"),
+        examples=("nodes",),
+    ),
+    ("window", "propose"): HelpText(
+        usage="window propose <when> [for <duration>] [every year|every <phase>] "
+        "[gesture=<id>]; <title>",
+        summary=N_("propose an action window to the network"),
+        details=N_(
+            "<when> is a date and time (2027-03-08 18:00, 2027-03-08 18:00 UTC, "
+            "2027-03-08 18:00 Europe/Kyiv, 2027-03-08T16:00Z), a moon phase (next full moon, "
+            "new moon after 2027-02-01) or a day (anniversary <id> [year], on 9 november), "
+            "optionally followed by “at HH:MM local|UTC|<zone>”. “local” means the same clock "
+            "time in every node (a wave); anything else is one instant everywhere. Times "
+            "without a zone are in this node's zone. Only the first line of the message counts."
+        ),
+        examples=(
+            "window propose next full moon at 20:00 local for 30m; Lights for the disappeared",
+            "window propose 2027-03-08 18:00 UTC for 1m; Minute of silence",
+            "window propose anniversary cable-street at 12:00 local every year; They shall "
+            "not pass",
+        ),
+    ),
+    ("window", "show"): HelpText(
+        usage="window show <id>",
+        summary=N_("everything about one window, with each node's local start"),
+        examples=("window show k3f9q",),
+    ),
+    ("window", "cancel"): HelpText(
+        usage="window cancel <id>",
+        summary=N_("cancel a window (its proposer or coordinators); every node is told"),
+        examples=("window cancel k3f9q",),
+    ),
+    ("window", "ics"): HelpText(
+        usage="window ics <id>",
+        summary=N_("get a calendar (.ics) file for a window"),
+        examples=("window ics k3f9q",),
+    ),
+    ("windows",): HelpText(
+        usage="windows",
+        summary=N_("upcoming windows, in this node's local time, with countdowns"),
+        examples=("windows",),
+    ),
+    ("vote",): HelpText(
+        usage="vote <id> yes|no|abstain|block",
+        summary=N_("your node's vote on a proposed window (one voice per node)"),
+        details=N_(
+            "“block” is a serious objection: it stops consensus. A node may change its vote "
+            "until the decision."
+        ),
+        examples=("vote k3f9q yes",),
+    ),
+    ("moon",): HelpText(
+        usage="moon [n]",
+        summary=N_("the next n moon phases in this node's local time"),
+        examples=("moon 6",),
+    ),
+    ("anniversaries",): HelpText(
+        usage="anniversaries [page]",
+        summary=N_("the calendar of anniversaries: id, date and title"),
+        examples=("anniversaries", "anniversaries 2"),
+    ),
+}
+
+
+def _summary_line(voice: Voice, text: HelpText, prefix: str) -> list[str | Span]:
+    return ["• ", code(prefix + text.usage), " — ", *voice._(text.summary)]
+
+
+def overview(voice: Voice, prefix: str) -> Reply:
+    lines: list = [bold(voice.s(voice._("actionbot commands")))]
+    for text in COMMANDS.values():
+        lines.append(_summary_line(voice, text, prefix))
+    lines.append(
+        voice._(
+            "Send {command} for details and an example.", command=code(f"{prefix}help <command>")
+        )
+    )
+    return reply(*lines)
+
+
+def detail(voice: Voice, paths: Sequence[tuple[str, ...]], prefix: str, languages: str) -> Reply:
+    """Every command under the words asked about (``!help window``: all ``window …``)."""
+    lines: list = []
+    for path in paths:
+        text = COMMANDS[path]
+        lines.append([code(prefix + text.usage)])
+        lines.append(voice._(text.summary))
+        if text.details:
+            lines.append(voice._(text.details, languages=languages))
+        for example in text.examples:
+            lines.append(voice._("Example: {command}", command=code(prefix + example)))
+    return reply(*lines)
+
+
+def no_such_help(voice: Voice, asked: str, prefix: str) -> Reply:
+    return error_reply(
+        voice._("There is no command {command}.", command=code(prefix + asked)),
+        voice._("Send {command} to see all commands.", command=code(f"{prefix}help")),
+    )
+
+
+def unknown_command(voice: Voice, word: str, suggestions: Sequence[str], prefix: str) -> Reply:
+    """``word`` is echoed as it was typed."""
+    lines: list = [voice._("Unknown command {command}.", command=code(prefix + word))]
+    if suggestions:
+        lines.append(
+            voice._(
+                "Did you mean {commands}?",
+                commands=code(" / ".join(prefix + s for s in suggestions)),
+            )
+        )
+    lines.append(voice._("Send {command} to see what I understand.", command=code(f"{prefix}help")))
+    return error_reply(*lines)
+
+
+def subcommands(voice: Voice, group: str, paths: Sequence[tuple[str, ...]], prefix: str, typed: str) -> Reply:
+    """``!window`` alone or with a word it does not know: what ``!window`` can do."""
+    if typed:
+        head = voice._(
+            "{command} is not something {group} can do. It can:",
+            command=code(f"{prefix}{group} {typed}"),
+            group=code(prefix + group),
+        )
+    else:
+        head = voice._("{group} needs one more word. It can:", group=code(prefix + group))
+    lines: list = [head]
+    for path in paths:
+        lines.append(_summary_line(voice, COMMANDS[path], prefix))
+    return error_reply(*lines)
+
+
+def too_long(voice: Voice) -> Reply:
+    return error_reply(voice._("That command is too long for me to read."))
+
+
+def went_wrong(voice: Voice, command: str, prefix: str) -> Reply:
+    return error_reply(
+        voice._(
+            "Something went wrong while handling {command}. Nothing was changed; please try "
+            "again later.",
+            command=code(prefix + command),
+        )
+    )
+
+
+def takes_no_arguments(voice: Voice, command: str, prefix: str) -> Reply:
+    return error_reply(voice._("{command} takes no arguments.", command=code(prefix + command)))

@@ -1,0 +1,95 @@
+"""What the bot says on its own: greetings, decryption hints, uncounted poll answers,
+and the calendar of anniversaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from actionbot.core.calendar import Anniversary
+from actionbot.render.reply import Reply, bold, code, error_reply, reply
+from actionbot.render.voice import Voice
+
+ANNIVERSARIES_PER_PAGE = 25
+
+
+def greeting(voice: Voice, prefix: str, device_id: str, fingerprint: str) -> Reply:
+    lines: list = [
+        voice._("Hello! I help collectives coordinate synchronized action windows."),
+        voice._(
+            "Send {help} to see what I can do. A moderator can make this room a node with "
+            "{register}.",
+            help=code(f"{prefix}help"),
+            register=code(f"{prefix}node register <name…> tz=<zone> lang=<code>"),
+        ),
+    ]
+    if fingerprint:
+        lines.append(
+            voice._(
+                "To verify me: device {device}, key {key}.",
+                device=code(device_id),
+                key=code(fingerprint),
+            )
+        )
+    return reply(*lines)
+
+
+def undecryptable(voice: Voice, prefix: str, device_id: str) -> Reply:
+    return reply(
+        voice._(
+            "🔒 I couldn't decrypt this message: it was sent before I joined, or your client "
+            "has not shared its keys with my device yet."
+        ),
+        voice._(
+            "Please send it again. If this keeps happening, allow sending to unverified "
+            "devices or verify my device {device}. {help} lists what I understand.",
+            device=code(device_id),
+            help=code(f"{prefix}help"),
+        ),
+    )
+
+
+def poll_answer_not_counted(voice: Voice) -> Reply:
+    return error_reply(voice._("That poll answer could not be counted."))
+
+
+def poll_answer_moderators_only(voice: Voice) -> Reply:
+    return error_reply(voice._("Only room moderators' answers count as this node's vote."))
+
+
+def anniversaries(
+    voice: Voice, entries: Sequence[Anniversary], page: int, prefix: str
+) -> Reply:
+    """One page of the calendar, in date order, each day spelled out."""
+    pages = max(1, -(-len(entries) // ANNIVERSARIES_PER_PAGE))
+    if not 1 <= page <= pages:
+        return error_reply(
+            voice._("There are {pages} pages; ask for one from 1 to {pages}.", pages=pages),
+            voice._("Example: {command}", command=code(f"{prefix}anniversaries 1")),
+        )
+    chunk = entries[(page - 1) * ANNIVERSARIES_PER_PAGE : page * ANNIVERSARIES_PER_PAGE]
+    lines: list = [
+        bold(
+            voice.s(
+                voice._(
+                    "Anniversaries, page {page} of {pages}",
+                    page=page,
+                    pages=pages,
+                )
+            )
+        )
+    ]
+    for entry in chunk:
+        day = voice.day_month(entry.month, entry.day)
+        since = f" ({entry.year})" if entry.year else ""
+        lines.append(["• ", code(entry.id), f" — {day}: {entry.title}{since}"])
+    if page < pages:
+        lines.append(
+            voice._("Next page: {command}", command=code(f"{prefix}anniversaries {page + 1}"))
+        )
+    lines.append(
+        voice._(
+            "Propose one with {command}.",
+            command=code(f"{prefix}window propose anniversary <id> at 12:00 local; <title>"),
+        )
+    )
+    return reply(*lines)
