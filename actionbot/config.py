@@ -24,10 +24,11 @@ import yaml
 from actionbot.core.durations import DurationError, parse_duration
 from actionbot.core.nodes import NodeError, validate_timezone
 from actionbot.core.reminders import DEFAULT_OFFSETS, Offset, parse_offsets
+from actionbot.core.servers import ANY_SERVER, is_user_id, server_of
 from actionbot.core.when import ClockTime, WhenError, parse_at
 from actionbot.render.languages import LANGUAGES, normalise_language
-from actionbot.core.servers import ANY_SERVER, is_user_id, server_of
 
+DEFAULT_TIME = ClockTime(hour=12, minute=0, zone="local")
 ENV_PASSWORD = "ACTIONBOT_PASSWORD"
 ENV_ACCESS_TOKEN = "ACTIONBOT_ACCESS_TOKEN"
 
@@ -64,7 +65,7 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     window_default_duration: timedelta = timedelta(hours=1)
-    window_default_time: ClockTime = ClockTime(hour=12, minute=0, zone="local")
+    window_default_time: ClockTime = DEFAULT_TIME
     reminder_offsets: tuple[Offset, ...] = DEFAULT_OFFSETS
     reminder_late_grace: timedelta = timedelta(hours=1)
     reminder_late_after: timedelta = timedelta(minutes=1)

@@ -15,7 +15,8 @@ from actionbot.core.nodes import Node
 from actionbot.core.windows import Window
 
 
-def window_ics(window: Window, node: Node | None, *, now: datetime) -> bytes:
+def window_ics(window: Window, node: Node | None, *, now: datetime, description: str) -> bytes:
+    """``description`` comes from the render layer, in the room's language."""
     if node is not None:
         start, _ = window.node_start(node)
     else:
@@ -29,11 +30,7 @@ def window_ics(window: Window, node: Node | None, *, now: datetime) -> bytes:
     event.add("dtstart", start)
     event.add("dtend", start + window.duration)
     event.add("summary", window.title)
-    details = [f"Action window {window.id} ({window.mode}).", f"Anchor: {window.label}."]
-    if window.gesture:
-        details.append(f"Gesture guidelines: {window.gesture}.")
-    details += [f"Note: {note}" for note in window.notes]
-    event.add("description", "\n".join(details))
+    event.add("description", description)
     status = {
         "approved": "CONFIRMED",
         "done": "CONFIRMED",

@@ -8,21 +8,25 @@ was already done — so a duplicate or a late run is harmless.
 ``misfire_grace_time=None``: APScheduler's default of 1 s silently drops a job that runs
 late (the bug most reported against reminder bots); here a late job always runs, and the
 job itself decides what "late" means (see :mod:`actionbot.core.reminders`).
+
+Jobs are known by typed :class:`JobId` values; the scheduler keeps them beside the text ids
+APScheduler needs, so cancelling "every job of window X" compares fields, never parses.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from actionbot.core.keys import JobId, JobKind
+from actionbot.flows.effects import Job
+
 log = logging.getLogger(__name__)
 
-Job = Callable[..., Awaitable[None]]
+Runner = Callable[[Job], Awaitable[None]]
 
 
 class Scheduler:
@@ -31,28 +35,51 @@ class Scheduler:
             timezone="UTC",
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        self._ids: dict[str, JobId] = {}
+        self._run: Runner | None = None
 
-    def start(self) -> None:
+    def start(self, run: Runner) -> None:
+        """Start firing jobs; each due job is handed to ``run``."""
+        self._run = run
         self._scheduler.start()
 
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def at(self, job_id: str, when: datetime, job: Job, *args: Any) -> None:
-        """Run ``job(*args)`` at ``when`` (now, if that has passed); replaces ``job_id``."""
+    def at(self, job: Job) -> None:
+        """Run ``job`` at ``job.at`` (now, if that has passed); replaces a job with the same
+        id."""
+        text = job.id.text()
 
-        async def run() -> None:
+        async def fire() -> None:
+            self._ids.pop(text, None)
+            assert self._run is not None  # APScheduler fires only once started
             try:
-                await job(*args)
+                await self._run(job)
             except Exception:
-                log.exception("scheduled job failed", extra={"job": job_id})
+                log.exception("scheduled job failed", extra={"job": text})
 
-        self._scheduler.add_job(run, DateTrigger(run_date=when), id=job_id, replace_existing=True)
+        self._ids[text] = job.id
+        self._scheduler.add_job(fire, DateTrigger(run_date=job.at), id=text, replace_existing=True)
 
-    def cancel(self, job_id: str) -> None:
-        if self._scheduler.get_job(job_id) is not None:
-            self._scheduler.remove_job(job_id)
+    def cancel(self, job_id: JobId) -> None:
+        text = job_id.text()
+        self._ids.pop(text, None)
+        if self._scheduler.get_job(text) is not None:
+            self._scheduler.remove_job(text)
 
-    def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self._scheduler.get_jobs())
+    def cancel_where(self, match: Callable[[JobId], bool]) -> None:
+        for job_id in [j for j in self._ids.values() if match(j)]:
+            self.cancel(job_id)
+
+    def cancel_window(self, window_id: str) -> None:
+        self.cancel_where(lambda j: j.window == window_id)
+
+    def cancel_reminders(self, window_id: str, node_id: str) -> None:
+        self.cancel_where(
+            lambda j: j.kind is JobKind.REMINDER and j.window == window_id and j.node == node_id
+        )
+
+    def job_ids(self) -> list[JobId]:
+        return sorted(self._ids.values(), key=lambda j: j.text())

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actionbot.commands.context import (
-    Announcement,
-    CommandContext,
-    Outcome,
-    Services,
-)
-from actionbot.render.reply import Reply, Span, bold, code, error_reply, reply
+from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.core.ids import new_id
+from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import (
     Node,
     NodeError,
     may_register,
-    validate_language,
     validate_name,
     validate_timezone,
 )
 from actionbot.core.servers import server_of
+from actionbot.core.zones import longest_zone
+from actionbot.flows.effects import Notice
+from actionbot.render import nodes as text
+from actionbot.render.help import takes_no_arguments
+from actionbot.render.languages import normalise_language
+from actionbot.render.reply import Line
+from actionbot.render.voice import Voice
 from actionbot.store.nodes import NameTaken
 
 OPTIONS = ("tz", "lang")
@@ -37,46 +38,45 @@ class RegisterRequest:
     language: str | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class ParseError:
-    message: str
-
-
-def parse_register(args: tuple[str, ...]) -> RegisterRequest | ParseError:
-    """``<name…> [tz=<zone>] [lang=<code>]`` in any order; the other words form the name."""
+def parse_register(voice: Voice, args: tuple[str, ...]) -> RegisterRequest | Line:
+    """``<name…> [tz=<zone or city>] [lang=<code>]`` in any order; the other words form the
+    name. A city may take several words (``tz=sao paulo``)."""
     name_words: list[str] = []
     options: dict[str, str] = {}
-    for word in args:
+    words = list(args)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
         key, sep, value = word.partition("=")
-        if sep and key.lower() in OPTIONS:
-            if key.lower() in options:
-                return ParseError(message=f"`{key.lower()}=` is given twice")
-            if not value:
-                return ParseError(message=f"`{key.lower()}=` needs a value")
-            options[key.lower()] = value
-        elif sep and key.isalpha():
-            return ParseError(message=f"unknown option `{key}=`; the options are tz= and lang=")
-        else:
+        option = key.lower()
+        if not (sep and option in OPTIONS):
+            if sep and key.isalpha():
+                return text.unknown_option(voice, key)
             name_words.append(word)
+            continue
+        if option in options:
+            return text.option_twice(voice, option)
+        if not value:
+            return text.option_empty(voice, option)
+        if option == "tz":
+            found = longest_zone([value, *words[index:]], 0)
+            if found is not None and found[1] > 1:
+                value = " ".join([value, *words[index : index + found[1] - 1]])
+                index += found[1] - 1
+        options[option] = value
     name = validate_name(" ".join(name_words))
     if isinstance(name, NodeError):
-        return ParseError(message=name.message)
+        return text.field_error(voice, name)
     tz = validate_timezone(options["tz"]) if "tz" in options else None
     if isinstance(tz, NodeError):
-        return ParseError(message=tz.message)
-    lang = validate_language(options["lang"]) if "lang" in options else None
-    if isinstance(lang, NodeError):
-        return ParseError(message=lang.message)
+        return text.field_error(voice, tz)
+    lang = None
+    if "lang" in options:
+        lang = normalise_language(options["lang"])
+        if lang is None:
+            return text.unknown_language(voice, options["lang"])
     return RegisterRequest(name=name, timezone=tz, language=lang)
-
-
-def describe(node: Node) -> list[str | Span]:
-    return [
-        bold(node.name),
-        f" — time zone {node.timezone}, language {node.language}, "
-        f"homeserver {node.homeserver}, id ",
-        code(node.id),
-    ]
 
 
 async def register(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
@@ -87,22 +87,13 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
         min_power_level=config.register_min_power_level,
         is_coordinator=ctx.is_coordinator,
     ):
-        return Outcome(
-            reply=error_reply(
-                "Only room moderators (power level "
-                f"{config.register_min_power_level} or more) or network coordinators can "
-                "register this room as a node.",
-                "Ask a moderator of this room to send the command.",
-            )
-        )
-    request = parse_register(args)
-    if isinstance(request, ParseError):
-        return Outcome(reply=_usage(ctx, request.message))
-
-    existing = await services.nodes.by_room(ctx.room_id)
-    node_id = existing.id if existing else await _fresh_node_id(services)
+        return Outcome(reply=text.only_moderators(ctx.voice, config.register_min_power_level))
+    request = parse_register(ctx.voice, args)
+    if not isinstance(request, RegisterRequest):
+        return Outcome(reply=text.register_usage(ctx.voice, request, ctx.prefix))
+    existing = ctx.node
     candidate = Node(
-        id=node_id,
+        id=existing.id if existing else await _fresh_node_id(services),
         room_id=ctx.room_id,
         name=request.name,
         timezone=request.timezone or (existing.timezone if existing else config.default_timezone),
@@ -112,31 +103,21 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
     )
     stored = await services.nodes.register(candidate)
     if isinstance(stored, NameTaken):
-        return Outcome(
-            reply=error_reply(
-                ["Another room already uses the node name ", bold(stored.name), "."],
-                "Node names are unique across the network; please pick another.",
-            )
-        )
-    moved = existing is not None and existing.timezone != stored.timezone
-    if services.coordinator is not None and (existing is None or moved):
-        await services.coordinator.node_changed(stored)
-    verb = "Updated this node:" if existing else "This room is now a node of the network:"
-    answer = reply(
-        verb,
-        describe(stored),
-        "It will receive action windows, gesture guidelines and reminders in this time zone.",
-    )
-    announcements: tuple[Announcement, ...] = ()
+        return Outcome(reply=text.name_taken(ctx.voice, stored.name))
+    if existing is None or existing.timezone != stored.timezone:
+        await services.runner.node_changed(stored)
+    # The answer comes in the node's (possibly new) language.
+    voice = services.voices.of(stored)
+    answer = text.registered(voice, stored, updated=existing is not None)
+    announcements: tuple[Notice, ...] = ()
     room = config.coordination_room
     if room and room != ctx.room_id:
-        what = "updated its details" if existing else "joined the network"
         announcements = (
-            Announcement(
-                key=f"announce:{ctx.event_id}",
+            Notice(
+                key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
                 room_id=room,
-                reply=reply(
-                    ["Node ", bold(stored.name), f" {what} ({stored.timezone}, {stored.language})."]
+                reply=text.announced(
+                    services.voices.default(), stored, updated=existing is not None
                 ),
             ),
         )
@@ -150,55 +131,19 @@ async def _fresh_node_id(services: Services) -> str:
             return candidate
 
 
-def _usage(ctx: CommandContext, problem: str) -> Reply:
-    return error_reply(
-        f"I couldn't register this room: {problem}.",
-        ["Usage: ", code(f"{ctx.prefix}node register <name…> [tz=<IANA zone>] [lang=<code>]")],
-        ["Example: ", code(f"{ctx.prefix}node register Kyiv Collective tz=Europe/Kyiv lang=uk")],
-    )
-
-
 async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
     if args:
-        return Outcome(
-            reply=error_reply(
-                ["", code(f"{ctx.prefix}node"), " takes no arguments."],
-                ["To register this room: ", code(f"{ctx.prefix}node register <name…>")],
-            )
-        )
-    node = await services.nodes.by_room(ctx.room_id)
-    if node is None:
-        return Outcome(
-            reply=reply(
-                "This room is not a node yet.",
-                [
-                    "A moderator can register it with ",
-                    code(f"{ctx.prefix}node register <name…> tz=<zone> lang=<code>"),
-                    ".",
-                ],
-            )
-        )
-    lines: list[str | Span | list[str | Span]] = [["This room is the node "], describe(node)]
-    if services.config.coordination_room == ctx.room_id:
-        lines.append("This is also the network's coordination room.")
-    return Outcome(reply=reply(*lines))
+        return Outcome(reply=text.node_takes_no_arguments(ctx.voice, ctx.prefix))
+    if ctx.node is None:
+        return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
+    coordination = services.config.coordination_room == ctx.room_id
+    return Outcome(reply=text.this_node(ctx.voice, ctx.node, coordination=coordination))
 
 
 async def list_all(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
     if args:
-        return Outcome(reply=error_reply(["", code(f"{ctx.prefix}nodes"), " takes no arguments."]))
+        return Outcome(reply=takes_no_arguments(ctx.voice, "nodes", ctx.prefix))
     nodes = await services.nodes.all()
-    if not nodes:
-        return Outcome(
-            reply=reply(
-                "No nodes are registered yet.",
-                ["Register a room with ", code(f"{ctx.prefix}node register <name…>"), "."],
-            )
-        )
-    lines: list[str | Span | list[str | Span]] = [
-        bold(f"{len(nodes)} node{'s' if len(nodes) != 1 else ''} in the network")
-    ]
-    for node in nodes:
-        marker = " (coordination room)" if node.room_id == services.config.coordination_room else ""
-        lines.append(["• ", *describe(node), marker])
-    return Outcome(reply=reply(*lines))
+    return Outcome(
+        reply=text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix)
+    )

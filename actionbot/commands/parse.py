@@ -1,21 +1,25 @@
 """Recognise a command in a message body.
 
-Rule: a message is a command when its first line, after any reply quote, starts with
-the configured prefix followed directly by a word (``!help``; ``! help`` and ``!!`` are
-not commands, so ordinary chat is never mistaken for one). Words are split on white
-space; no quoting rules, so no input can make the parser fail.
+Rule: a message is a command when its first line, after any reply quote, starts with the
+configured prefix followed directly by a command word — letters, and dashes inside (``!help``,
+``!window``). ``! help``, ``!!``, and a pasted room id such as ``!ikQq3Hn:example.org is
+our room`` are not commands, so ordinary chat is never mistaken for one. Only the first
+line is the command: later lines (notes, a pasted ``!vote …``) never become part of it.
+Words are split on white space; no quoting rules, so no input can make the parser fail.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MAX_COMMAND_LENGTH = 2000
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Invocation:
-    """The words of a command, lower-cased command words kept apart from arguments later."""
+    """The words of the command line, as typed."""
 
     words: tuple[str, ...]
     too_long: bool = False
@@ -37,9 +41,11 @@ def parse_invocation(body: str, prefix: str) -> Invocation | None:
     text = strip_reply_fallback(body).strip()
     if not text.startswith(prefix):
         return None
-    rest = text[len(prefix) :]
-    if not rest or not (rest[0].isalpha()):
+    line = text.split("\n", 1)[0].strip()
+    rest = line[len(prefix) :]
+    words = rest.split()
+    if not words or not _WORD.fullmatch(words[0]) or not rest[0].isalpha():
         return None
-    if len(text) > MAX_COMMAND_LENGTH:
-        return Invocation(words=(rest.split(maxsplit=1)[0],), too_long=True)
-    return Invocation(words=tuple(rest.split()))
+    if len(line) > MAX_COMMAND_LENGTH:
+        return Invocation(words=(words[0],), too_long=True)
+    return Invocation(words=tuple(words))

@@ -2,6 +2,8 @@
 
 Rule: the longest command path that prefixes the words wins (``node register`` before
 ``node``); the remaining words are the arguments. Command words match case-insensitively.
+A first word that only starts longer commands (``window``) is a *group*: alone, or with a
+word it does not know, it answers with what the group can do.
 """
 
 from __future__ import annotations
@@ -16,11 +18,7 @@ from actionbot.commands.context import Handler
 @dataclass(frozen=True, kw_only=True)
 class CommandSpec:
     path: tuple[str, ...]
-    usage: str  # without the prefix, e.g. "node register <name…> [tz=<zone>]"
-    summary: str
-    examples: tuple[str, ...]
     handler: Handler
-    details: str = ""
 
     @property
     def name(self) -> str:
@@ -34,12 +32,21 @@ class Match:
 
 
 @dataclass(frozen=True, kw_only=True)
-class NoMatch:
+class Group:
+    """A group word without a known sub-command; ``typed`` is the word that followed."""
+
     word: str
+    typed: str
+    paths: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoMatch:
+    word: str  # as typed
     suggestions: tuple[str, ...]
 
 
-def find(table: Sequence[CommandSpec], words: Sequence[str]) -> Match | NoMatch:
+def find(table: Sequence[CommandSpec], words: Sequence[str]) -> Match | Group | NoMatch:
     lowered = [w.lower() for w in words]
     best: CommandSpec | None = None
     for spec in table:
@@ -49,8 +56,14 @@ def find(table: Sequence[CommandSpec], words: Sequence[str]) -> Match | NoMatch:
     if best is not None:
         return Match(spec=best, args=tuple(words[len(best.path) :]))
     first = lowered[0] if lowered else ""
+    group = tuple(s.path for s in table if len(s.path) > 1 and s.path[0] == first)
+    if group:
+        return Group(word=first, typed=" ".join(words[1:2]), paths=group)
     names = sorted({spec.path[0] for spec in table})
-    return NoMatch(word=first, suggestions=tuple(difflib.get_close_matches(first, names, n=2)))
+    return NoMatch(
+        word=words[0] if words else "",
+        suggestions=tuple(difflib.get_close_matches(first, names, n=2)),
+    )
 
 
 def specs_under(table: Sequence[CommandSpec], words: Sequence[str]) -> list[CommandSpec]:

@@ -49,7 +49,6 @@ class Tally:
         return self.yes + self.no + self.abstain + self.block
 
 
-
 class How(StrEnum):
     """How a decision came about (stored, and worded by the render layer)."""
 

@@ -38,7 +38,8 @@ class DurationError:
     @property
     def message(self) -> str:
         return {
-            "format": f"'{self.text}' is not a duration; write a number and a unit, e.g. 30m, 1h, 2d",
+            "format": f"'{self.text}' is not a duration; write a number and a unit, "
+            "e.g. 30m, 1h, 2d",
             "zero": f"'{self.text}' must be longer than zero",
         }.get(self.reason, f"'{self.text}' is too long (at most 366d)")
 

@@ -19,11 +19,17 @@ from datetime import UTC, datetime
 from nio import (
     InviteMemberEvent,
     MegolmEvent,
+    RoomEncryptedFile,
+    RoomEncryptedImage,
     RoomMemberEvent,
+    RoomMessageFile,
+    RoomMessageImage,
     RoomMessageText,
     SyncResponse,
     UnknownEvent,
 )
+
+MEDIA_EVENTS = (RoomMessageImage, RoomMessageFile, RoomEncryptedImage, RoomEncryptedFile)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +100,20 @@ class Undecryptable:
     before_join: bool = False  # history: may get a hint, but is never run as a command
 
 
+@dataclass(frozen=True, kw_only=True)
+class Media:
+    """An image or file someone posted (plain or encrypted); photo reports will start here."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    sent_at: datetime
+    event: object  # the nio event, for the media handler to download and decrypt
+
+
+Inbound = TextMessage | Undecryptable | PollAnswer | Media
+
+
 def _when(event: object) -> datetime:
     return datetime.fromtimestamp(getattr(event, "server_timestamp", 0) / 1000, UTC)
 
@@ -122,8 +142,8 @@ def _is_own_join(event: object, me: str) -> bool:
     )
 
 
-def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptable | PollAnswer]:
-    items: list[TextMessage | Undecryptable | PollAnswer] = []
+def timeline(response: SyncResponse, me: str) -> list[Inbound]:
+    items: list[Inbound] = []
     for room_id, info in response.rooms.join.items():
         events = list(info.timeline.events)
         start = 0
@@ -152,6 +172,16 @@ def timeline(response: SyncResponse, me: str) -> list[TextMessage | Undecryptabl
                 answer = poll_answer(room_id, event)
                 if answer is not None:
                     items.append(answer)
+            elif isinstance(event, MEDIA_EVENTS) and index >= start:
+                items.append(
+                    Media(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        sender=event.sender,
+                        sent_at=_when(event),
+                        event=event,
+                    )
+                )
             elif isinstance(event, MegolmEvent):
                 items.append(
                     Undecryptable(

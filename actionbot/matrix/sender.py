@@ -19,11 +19,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from actionbot.render.reply import code, reply
 from actionbot.config import Config
 from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
 from actionbot.matrix.connection import Connection, RateLimited, Sent
 from actionbot.matrix.content import notice_content
+from actionbot.render.system import delivery_failed
+from actionbot.render.voice import Voice
 from actionbot.store.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,14 @@ class OutboxSender:
         connection: Connection,
         config: Config,
         clock: Callable[[], datetime],
+        voice: Voice,
     ) -> None:
+        """``voice``: how failure reports read in the coordination room."""
         self._outbox = outbox
         self._conn = connection
         self._config = config
         self._clock = clock
+        self._voice = voice
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(config.send_concurrency)
         self._busy_rooms: set[str] = set()
@@ -164,15 +168,7 @@ class OutboxSender:
         room = self._config.coordination_room
         if not room or row.room_id == room or row.key.startswith("failed:"):
             return
-        text = reply(
-            [
-                "Delivery failed after ",
-                str(attempts),
-                " attempt(s): ",
-                code(row.key),
-                f" — {reason}. Check that the bot is still in that room.",
-            ]
-        )
+        text = delivery_failed(self._voice, attempts, row.key, reason)
         await self._outbox.enqueue(
             OutgoingMessage(key=f"failed:{row.key}", room_id=room, content=notice_content(text)),
             now=self._clock(),

@@ -16,10 +16,16 @@ from actionbot.render.words import N_, phase
 
 SENTENCES: dict[Fault, str] = {
     # Translators: quote marks: use your language's own (« », „ “, …) around {word}.
-    Fault.NOT_A_TIME: N_("“{word}” is not a time of day: write it as 18:00 or 07:30 (24-hour clock)."),
-    Fault.NOT_A_ZONE: N_("“{word}” is not a time zone I know: write UTC, local, a zone such as Europe/Kyiv or a city such as Kyiv."),
+    Fault.NOT_A_TIME: N_(
+        "“{word}” is not a time of day: write it as 18:00 or 07:30 (24-hour clock)."
+    ),
+    Fault.NOT_A_ZONE: N_(
+        "“{word}” is not a time zone I know: write UTC, local, a zone such as Europe/Kyiv or a city such as Kyiv."
+    ),
     Fault.NOT_A_DATE: N_("“{word}” is not a date: write it as year-month-day, e.g. 2027-03-08."),
-    Fault.NEXT_NEEDS_PHASE: N_("After “next”, write a moon phase: full moon, new moon, first quarter or last quarter."),
+    Fault.NEXT_NEEDS_PHASE: N_(
+        "After “next”, write a moon phase: full moon, new moon, first quarter or last quarter."
+    ),
     Fault.AFTER_NEEDS_DATE: N_("After “after”, write one date (year-month-day)."),
     Fault.ANNIVERSARY_NEEDS_ID: N_("Write which anniversary, by its id, and optionally a year."),
     Fault.NOT_A_YEAR: N_("“{word}” is not a year."),
@@ -36,14 +42,20 @@ SENTENCES: dict[Fault, str] = {
     # Translators: {when} is a date and time; {ago} is your "{duration} ago".
     Fault.IN_PAST: N_("That time is in the past: {when} was {ago}."),
     Fault.OUT_OF_RANGE: N_("That time is out of range: choose a date within the next three years."),
-    Fault.TOO_FAR: N_("That is more than three years ahead: choose a date within the next three years."),
+    Fault.TOO_FAR: N_(
+        "That is more than three years ahead: choose a date within the next three years."
+    ),
     Fault.NO_ANNIVERSARY: N_("There is no anniversary “{word}” in the calendar."),
     Fault.NEEDS_SEMICOLON: N_("End the time with “;” and then write the title."),
     Fault.NEEDS_TITLE: N_("The window needs a title after “;”."),
     Fault.TITLE_TOO_LONG: N_("The title is too long: at most {max} characters."),
-    Fault.NOT_A_GESTURE: N_("“{word}” is not a gesture id: use lower-case letters, digits and dashes."),
+    Fault.NOT_A_GESTURE: N_(
+        "“{word}” is not a gesture id: use lower-case letters, digits and dashes."
+    ),
     Fault.FOR_NEEDS_DURATION: N_("After “for”, write how long, e.g. 30m, 1h or 2d."),
-    Fault.NOT_A_DURATION: N_("“{word}” is not a duration: write a number and a unit, e.g. 30m, 1h or 2d."),
+    Fault.NOT_A_DURATION: N_(
+        "“{word}” is not a duration: write a number and a unit, e.g. 30m, 1h or 2d."
+    ),
     Fault.DURATION_TOO_LONG: N_("A window lasts at most 30 days."),
     Fault.EVERY_NEEDS_WHAT: N_("After “every”, write “year” or a moon phase."),
     Fault.EVERY_YEAR_NEEDS_DATE: N_("“every year” goes with a date or an anniversary."),
@@ -73,5 +85,7 @@ def when_error(voice: Voice, error: WhenError, prefix: str, *, near: bool = True
                 command=code(f"{prefix}window propose {error.example}; {title}"),
             )
         )
-    lines.append(voice._("Send {help} for the whole form.", help=code(f"{prefix}help window propose")))
+    lines.append(
+        voice._("Send {help} for the whole form.", help=code(f"{prefix}help window propose"))
+    )
     return error_reply(*lines)

@@ -153,14 +153,16 @@ def unknown_command(voice: Voice, word: str, suggestions: Sequence[str], prefix:
         lines.append(
             voice._(
                 "Did you mean {commands}?",
-                commands=code(" / ".join(prefix + s for s in suggestions)),
+                commands=voice.either([code(prefix + s) for s in suggestions]),
             )
         )
     lines.append(voice._("Send {command} to see what I understand.", command=code(f"{prefix}help")))
     return error_reply(*lines)
 
 
-def subcommands(voice: Voice, group: str, paths: Sequence[tuple[str, ...]], prefix: str, typed: str) -> Reply:
+def subcommands(
+    voice: Voice, group: str, paths: Sequence[tuple[str, ...]], prefix: str, typed: str
+) -> Reply:
     """``!window`` alone or with a word it does not know: what ``!window`` can do."""
     if typed:
         head = voice._(

@@ -7,6 +7,10 @@ code maps to the Babel locale used for its catalog and for dates, times and dura
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel.dates import get_month_names
+
 # code → (Babel locale, the language's own name, shown when a code is refused)
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en": ("en", "English"),
@@ -54,3 +58,17 @@ def babel_locale(code: str) -> str:
 def catalog_languages() -> list[str]:
     """Codes that have a translation catalog (everything but the source language)."""
     return [code for code in LANGUAGES if code != SOURCE]
+
+
+@cache
+def month_names() -> dict[str, int]:
+    """Month names and abbreviations in every shipped language, lower-case and without a
+    trailing dot (``november``, ``nov``, ``листопада``, ``мар``) → month number. A word
+    that means different months in two languages is left out rather than guessed."""
+    found: dict[str, set[int]] = {}
+    for locale, _name in LANGUAGES.values():
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    found.setdefault(name.lower().rstrip("."), set()).add(number)
+    return {name: months.pop() for name, months in found.items() if len(months) == 1}

@@ -151,7 +151,9 @@ def this_node(voice: Voice, node: Node, *, coordination: bool) -> Reply:
     return reply(*lines)
 
 
-def listing(voice: Voice, nodes: Sequence[Node], coordination_room: str | None, prefix: str) -> Reply:
+def listing(
+    voice: Voice, nodes: Sequence[Node], coordination_room: str | None, prefix: str
+) -> Reply:
     if not nodes:
         return reply(
             voice._("No nodes are registered yet."),
@@ -160,7 +162,13 @@ def listing(voice: Voice, nodes: Sequence[Node], coordination_room: str | None, 
             ),
         )
     lines: list = [
-        bold(voice.s(voice.ngettext("{count} node in the network", "{count} nodes in the network", len(nodes))))
+        bold(
+            voice.s(
+                voice.ngettext(
+                    "{count} node in the network", "{count} nodes in the network", len(nodes)
+                )
+            )
+        )
     ]
     for node in nodes:
         line = ("• ", *describe(voice, node))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from actionbot.core.nodes import Node
 from actionbot.core.reminders import Kind, PlannedReminder
 from actionbot.core.windows import Window
-from actionbot.render.reply import Reply, bold, code, reply
+from actionbot.render.reply import Reply, Span, bold, code, reply
 from actionbot.render.voice import Voice
 
 
@@ -50,7 +50,8 @@ def reminder(
             **values,
         )
     if late:
-        return reply(line, voice._("(late: I could not send this on time)"))
+        # Translators: appended to a reminder sent later than it was due.
+        return reply((*line, Span(" "), *voice._("(late)")))
     return reply(line)
 
 

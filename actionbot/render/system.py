@@ -56,9 +56,7 @@ def poll_answer_moderators_only(voice: Voice) -> Reply:
     return error_reply(voice._("Only room moderators' answers count as this node's vote."))
 
 
-def anniversaries(
-    voice: Voice, entries: Sequence[Anniversary], page: int, prefix: str
-) -> Reply:
+def anniversaries(voice: Voice, entries: Sequence[Anniversary], page: int, prefix: str) -> Reply:
     """One page of the calendar, in date order, each day spelled out."""
     pages = max(1, -(-len(entries) // ANNIVERSARIES_PER_PAGE))
     if not 1 <= page <= pages:
@@ -93,3 +91,18 @@ def anniversaries(
         )
     )
     return reply(*lines)
+
+
+def delivery_failed(voice: Voice, attempts: int, key: str, reason: str) -> Reply:
+    """For the coordination room: a message the outbox gave up on (never silently)."""
+    return reply(
+        voice.ngettext(
+            "Delivery failed after {count} attempt: {key} — {reason}. Check that the bot is "
+            "still in that room.",
+            "Delivery failed after {count} attempts: {key} — {reason}. Check that the bot is "
+            "still in that room.",
+            attempts,
+            key=code(key),
+            reason=reason,
+        )
+    )

@@ -43,7 +43,10 @@ def fill(template: str, values: dict[str, object]) -> Line:
             spans.append(Span(literal))
         if field is not None:
             value = values[field]
-            spans.append(value if isinstance(value, Span) else Span(str(value)))
+            if isinstance(value, tuple):  # a whole line of spans (see Voice.either)
+                spans.extend(value)
+            else:
+                spans.append(value if isinstance(value, Span) else Span(str(value)))
     return tuple(spans)
 
 
@@ -70,6 +73,11 @@ class Voice:
         """A message that depends on a number (``{count}`` is filled in)."""
         template = self._translations.ngettext(singular, plural, count)
         return fill(template, {"count": count, **values})
+
+    def either(self, items: list[Span]) -> Line:
+        """``a or b`` / ``a, b ou c``, keeping each item's style (Babel's list patterns)."""
+        pattern = format_list([f"{{{i}}}" for i in range(len(items))], style="or", locale=self.locale)
+        return fill(pattern, {str(i): item for i, item in enumerate(items)})
 
     def s(self, line: Line) -> str:
         """A line as plain text, for places that take no markup (poll answers, .ics)."""

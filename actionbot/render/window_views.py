@@ -34,7 +34,11 @@ def listing(
             ),
         )
     lines: Lines = [
-        bold(voice.s(voice.ngettext("{count} upcoming window", "{count} upcoming windows", len(upcoming))))
+        bold(
+            voice.s(
+                voice.ngettext("{count} upcoming window", "{count} upcoming windows", len(upcoming))
+            )
+        )
     ]
     for window, start in upcoming:
         lines.append(

@@ -97,9 +97,7 @@ def summary(voice: Voice, window: Window, node: Node | None, now: datetime) -> L
     if window.recurrence == "year":
         lines.append(voice._("Repeats every year"))
     elif window.recurrence:
-        lines.append(
-            voice._("Repeats every {phase}", phase=words.phase(voice, window.recurrence))
-        )
+        lines.append(voice._("Repeats every {phase}", phase=words.phase(voice, window.recurrence)))
     return lines
 
 

@@ -15,7 +15,7 @@ from actionbot.render.reply import Line, Span
 from actionbot.render.voice import Voice
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:
     """Mark a message for the catalogs without translating it yet."""
     return message
 
@@ -120,9 +120,7 @@ def note(voice: Voice, item: Note) -> Line:
             shown=values.get("shown", ""),
         )
     if item.kind == "leap-day":
-        return voice._(
-            "{year} has no 29 February: using 28 February", year=values.get("year", "")
-        )
+        return voice._("{year} has no 29 February: using 28 February", year=values.get("year", ""))
     if item.kind == "passed-for":
         return voice._("already passed for: {nodes}", nodes=values.get("nodes", ""))
     return (Span(values.get("text", "")),)

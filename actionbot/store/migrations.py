@@ -137,4 +137,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX windows_source_event ON windows (source_event)",
         ),
     ),
+    Migration(
+        version=4,
+        description="polls: which window and node each posted poll belongs to",
+        statements=(
+            """CREATE TABLE polls (
+                message_key TEXT PRIMARY KEY,
+                window_id TEXT NOT NULL,
+                node_id TEXT NOT NULL,
+                room_id TEXT NOT NULL
+            )""",
+            "CREATE INDEX polls_window ON polls (window_id)",
+            # Polls queued by earlier versions: their keys were "poll:<window>:<node>", both
+            # ids five characters long (read once here, never again).
+            """INSERT OR IGNORE INTO polls (message_key, window_id, node_id, room_id)
+               SELECT key, substr(key, 6, 5), substr(key, 12), room_id FROM outbox
+               WHERE key LIKE 'poll:_____:%'""",
+        ),
+    ),
 )

@@ -57,7 +57,7 @@ def test_user_calendar_extends_and_errors_are_specific(tmp_path) -> None:
 )
 def test_occurrence(month, day, year, expected, noted) -> None:
     found, note = occurrence(month, day, year)
-    assert found == expected and (note is not None) is noted
+    assert found == expected and note is noted
 
 
 def test_parse_entries_requires_a_list() -> None:

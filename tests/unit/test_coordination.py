@@ -1,4 +1,5 @@
-"""The coordinator with a fake scheduler and a settable clock (no Matrix, real SQLite)."""
+"""The runner (flows + applier + store) with a fake scheduler and a settable clock: no
+Matrix, real SQLite."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ import pytest
 
 from actionbot.calendars import shipped_calendar
 from actionbot.config import Config, parse_config
-from actionbot.coordination import Coordinator, Problem
 from actionbot.core.decisions import Vote
 from actionbot.core.nodes import Node
 from actionbot.core.proposals import parse_proposal
 from actionbot.core.timing import Timing
 from actionbot.core.windows import State
+from actionbot.flows.applier import Applier
+from actionbot.flows.context import FlowContext, Settings
+from actionbot.flows.effects import Job
+from actionbot.flows.runner import Runner
+from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
+from actionbot.store.changes import ChangeStore
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 COORD = "!coord:x"
@@ -31,21 +37,37 @@ class Clock:
 
 
 class FakeScheduler:
-    def __init__(self) -> None:
-        self.jobs: dict[str, tuple[datetime, object, tuple]] = {}
+    """Holds jobs by their text id (for the tests to name them); runs them on demand."""
 
-    def at(self, job_id, when, job, *args) -> None:
-        self.jobs[job_id] = (when, job, args)
+    def __init__(self) -> None:
+        self.jobs: dict[str, tuple[datetime, Job]] = {}
+        self.runner: Runner | None = None
+
+    def at(self, job: Job) -> None:
+        self.jobs[job.id.text()] = (job.at, job)
 
     def cancel(self, job_id) -> None:
-        self.jobs.pop(job_id, None)
+        self.jobs.pop(job_id.text(), None)
+
+    def cancel_window(self, window_id: str) -> None:
+        for key in [k for k, (_, j) in self.jobs.items() if j.id.window == window_id]:
+            del self.jobs[key]
+
+    def cancel_reminders(self, window_id: str, node_id: str) -> None:
+        for key in [
+            k
+            for k, (_, j) in self.jobs.items()
+            if j.reminder is not None and j.id.window == window_id and j.id.node == node_id
+        ]:
+            del self.jobs[key]
 
     def job_ids(self) -> list[str]:
         return sorted(self.jobs)
 
     async def run(self, job_id: str) -> None:
-        _, job, args = self.jobs.pop(job_id)
-        await job(*args)
+        _, job = self.jobs.pop(job_id)
+        assert self.runner is not None
+        await self.runner.run_job(job)
 
 
 @pytest.fixture
@@ -76,33 +98,35 @@ async def env(tmp_path: Path):
             )
         )
     clock, scheduler = Clock(), FakeScheduler()
-    coordinator = Coordinator(
-        config=config,
+    coordinator = Runner(
+        ctx=FlowContext(
+            settings=Settings.from_config(config),
+            voices=Voices(Catalogs.source_only(), "en"),
+            calendar=shipped_calendar(),
+        ),
         windows=windows,
         nodes=nodes,
-        outbox=outbox,
-        scheduler=scheduler,
-        calendar=shipped_calendar(),
+        applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=lambda: None),  # type: ignore[arg-type]
         clock=clock,
-        notify=lambda: None,
         salt=b"salt",
     )
+    scheduler.runner = coordinator
     yield coordinator, scheduler, clock, outbox, nodes
     await db.close()
 
 
-async def approve_all(coordinator: Coordinator, nodes: NodeStore, window) -> None:
+async def approve_all(coordinator: Runner, nodes: NodeStore, window) -> None:
     for room in ("!kyiv1:x", "!lima1:x"):
         await coordinator.vote(
-            window_id=window.id,
+            window=window,
             node=await nodes.by_room(room),
-            vote=Vote.YES,
+            choice=Vote.YES,
             via="command",
             event_id=f"${window.id}{room}",
         )
 
 
-async def propose(coordinator: Coordinator, nodes: NodeStore, text: str):
+async def propose(coordinator: Runner, nodes: NodeStore, text: str):
     proposal = parse_proposal(text)
     node = await nodes.by_room("!kyiv1:x")
     timing = coordinator.resolve(proposal, node)
@@ -129,20 +153,19 @@ async def test_proposal_to_reminders_to_end(env) -> None:
     assert f"deadline:{window.id}" in scheduler.jobs
 
     kyiv, lima = await nodes.by_room("!kyiv1:x"), await nodes.by_room("!lima1:x")
-    await coordinator.vote(
-        window_id=window.id, node=kyiv, vote=Vote.YES, via="command", event_id="$v1"
-    )
+    await coordinator.vote(window=window, node=kyiv, choice=Vote.YES, via="command", event_id="$v1")
     result = await coordinator.vote(
-        window_id=window.id, node=lima, vote=Vote.YES, via="poll", event_id="$v2"
+        window=window, node=lima, choice=Vote.YES, via="poll", event_id="$v2"
     )
-    assert result.state is State.APPROVED and result.decision == "consensus"
+    assert result.window.state is State.APPROVED and result.window.decision == "consensus"
+    assert (await coordinator.windows.get(window.id)).state is State.APPROVED
     assert f"deadline:{window.id}" not in scheduler.jobs
     reminder_jobs = [j for j in scheduler.jobs if j.startswith("reminder:")]
     assert len(reminder_jobs) == 6 and f"end:{window.id}" in scheduler.jobs
     closed = await coordinator.vote(
-        window_id=window.id, node=kyiv, vote=Vote.NO, via="command", event_id="$v3"
+        window=window, node=kyiv, choice=Vote.NO, via="command", event_id="$v3"
     )
-    assert isinstance(closed, Problem) and "voting is closed" in closed.message
+    assert closed.closed and closed.window.state is State.APPROVED
 
     # On time, late (within grace) and too late (skipped, reported to coordinators).
     clock.now = datetime(2027, 3, 5, 17, 0, 10, tzinfo=UTC)
@@ -172,12 +195,12 @@ async def test_deadline_majority_and_rejection(env) -> None:
     window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; Vigil")
     kyiv = await nodes.by_room("!kyiv1:x")
     await coordinator.vote(
-        window_id=window.id, node=kyiv, vote=Vote.BLOCK, via="command", event_id="$b"
+        window=window, node=kyiv, choice=Vote.BLOCK, via="command", event_id="$b"
     )
     clock.now = window.deadline
     await scheduler.run(f"deadline:{window.id}")
     stored = await coordinator.windows.get(window.id)
-    assert stored.state is State.REJECTED and stored.decision == "majority against"
+    assert stored.state is State.REJECTED and stored.decision == "majority-against"
     decided = [r for r in await outbox.all() if r.key == f"decided:{window.id}"]
     assert "By node: Kyiv1: block · Lima1: —" in decided[0].content["body"]
     assert not any(j.startswith("reminder:") for j in scheduler.jobs)
@@ -218,10 +241,11 @@ async def test_cancel_tells_every_node_and_drops_jobs(env) -> None:
     coordinator, scheduler, _clock, outbox, nodes = env
     window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; A")
     assert coordinator.person_hash("@alice:x") != coordinator.person_hash("@bob:x")
-    assert await coordinator.cancel(window, node_name="Kyiv1")
+    kyiv = await nodes.by_room("!kyiv1:x")
+    assert await coordinator.cancel(window, by=kyiv, acting_room="!kyiv1:x")
     assert not [j for j in scheduler.jobs if window.id in j]
     told = {r.room_id for r in await outbox.all() if r.key.startswith("cancelled:")}
-    assert told == {COORD, "!kyiv1:x", "!lima1:x"}
+    assert told == {COORD, "!lima1:x"}  # the room that cancelled gets its own reply
 
 
 async def test_lunar_series_moves_to_the_next_phase_only_once(env) -> None:

@@ -6,9 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from actionbot.core.decisions import Rule, Vote, decide, describe_rule, needed_yes
-from actionbot.core.i18n import MESSAGES, message
+from actionbot.core.decisions import Rule, Vote, decide, needed_yes
 from actionbot.core.reminders import Action, Kind, lateness_action, parse_offsets, plan
+from actionbot.render import words
+from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.windows import rule_text
+
+EN = Voices(Catalogs.source_only(), "en").default()
 
 Y, N, A, B = Vote.YES, Vote.NO, Vote.ABSTAIN, Vote.BLOCK
 
@@ -27,14 +31,14 @@ def votes(*values: Vote) -> dict[str, Vote]:
         (votes(Y), 3, Rule(), True, True, "majority"),  # short of quorum, majority of voters
         (votes(Y, Y, B), 3, Rule(), False, None, "pending"),  # a block waits for talk
         (votes(Y, Y, B), 3, Rule(), True, True, "majority"),  # 2 yes > 1 block
-        (votes(Y, B), 3, Rule(), True, False, "majority against"),
+        (votes(Y, B), 3, Rule(), True, False, "majority-against"),
         (votes(Y, Y, B), 3, Rule(consensus_only=True), True, False, "blocked"),
-        (votes(Y), 3, Rule(consensus_only=True), True, False, "no consensus (too few yes votes)"),
-        (votes(A, A), 2, Rule(), True, False, "majority against"),
-        ({}, 3, Rule(), True, False, "nobody voted"),
+        (votes(Y), 3, Rule(consensus_only=True), True, False, "no-consensus"),
+        (votes(A, A), 2, Rule(), True, False, "majority-against"),
+        ({}, 3, Rule(), True, False, "nobody-voted"),
         # A "no" is disagreement, not a block: with a low quorum one yes is consensus.
         (votes(Y, N, N), 3, Rule(quorum=0.3), True, True, "consensus"),
-        (votes(Y, N, N), 3, Rule(), True, False, "majority against"),
+        (votes(Y, N, N), 3, Rule(), True, False, "majority-against"),
         (votes(Y, A, A), 3, Rule(quorum=0.3), False, True, "consensus"),
         (votes(Y, Y, Y, N), 4, Rule(quorum=0.75), False, True, "consensus"),
     ],
@@ -46,10 +50,11 @@ def test_decision_rule(given, nodes, rule, deadline, approved, how) -> None:
 
 def test_quorum_rounds_up_and_is_described() -> None:
     assert [needed_yes(Rule(quorum=0.5), n) for n in (0, 1, 2, 3, 4, 5)] == [1, 1, 1, 2, 2, 3]
-    assert "at least 2 of 3 nodes" in describe_rule(Rule(), 3)
-    assert "rejected at the deadline" in describe_rule(Rule(consensus_only=True), 1)
+    assert "at least 2 of 3 nodes say yes" in EN.s(rule_text(EN, Rule(), 3))
+    assert "at least 1 of 1 node says yes" in EN.s(rule_text(EN, Rule(), 1))
+    assert "rejected at the deadline" in EN.s(rule_text(EN, Rule(consensus_only=True), 1))
     tally = decide(votes(Y, N, A, B), nodes=5, rule=Rule(), deadline_passed=True).tally
-    assert tally.text() == "1 yes, 1 no, 1 abstain, 1 block (4 of 5 nodes voted)"
+    assert EN.s(words.tally(EN, tally)) == "1 yes, 1 no, 1 abstain, 1 block (4 of 5 nodes voted)"
 
 
 START = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
@@ -100,13 +105,3 @@ def test_lateness(kind, late, action) -> None:
         )
         is action
     )
-
-
-def test_every_language_has_every_message() -> None:
-    keys = set(MESSAGES["en"])
-    for language, table in MESSAGES.items():
-        assert set(table) == keys, language
-    values = {"title": "T", "when": "W", "countdown": "1h", "duration": "1h", "id": "abcde"}
-    assert message("uk", "before", **values).startswith("⏰ Нагадування: «T» починається через 1h")
-    assert "(late)" in message("xx", "start", is_late="yes", **values)  # unknown → English
-    assert message("pt-BR", "end", **values).startswith("🔴 «T» terminou")

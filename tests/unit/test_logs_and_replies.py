@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from actionbot.render.reply import bold, code, error_reply, reply
 from actionbot.logs import REDACTED, JsonFormatter, RedactingFilter, TextFormatter
 from actionbot.matrix.content import notice_content
+from actionbot.render.reply import bold, code, error_reply, reply
 
 
 def _format(record_kwargs: dict, secrets=("hunter2-pass",), fmt=None) -> str:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from actionbot.commands.parse import Invocation, parse_invocation, strip_reply_fallback
-from actionbot.commands.registry import Match, NoMatch, find
+from actionbot.commands.registry import Group, Match, NoMatch, find
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,21 @@ def test_commands_are_recognised(body, words) -> None:
     assert parse_invocation(body, "!") == Invocation(words=words)
 
 
-@pytest.mark.parametrize("body", ["hello", "! help", "!!", "!", "!5", "see !help", ""])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "hello",
+        "! help",
+        "!!",
+        "!",
+        "!5",
+        "see !help",
+        "",
+        "!ikQqCHhqspYyb6TfHn:example.org is our room",
+        "!abc123:matrix.org",
+        "!room_id:x",
+    ],
+)
 def test_chat_is_not_a_command(body) -> None:
     assert parse_invocation(body, "!") is None
 
@@ -35,6 +49,13 @@ def test_chat_is_not_a_command(body) -> None:
 def test_other_prefix() -> None:
     assert parse_invocation("ab:help", "ab:") == Invocation(words=("help",))
     assert parse_invocation("!help", "ab:") is None
+
+
+def test_only_the_first_line_is_the_command() -> None:
+    body = "!window propose next full moon; Lights\n!vote abcde yes"
+    assert parse_invocation(body, "!") == Invocation(
+        words=("window", "propose", "next", "full", "moon;", "Lights")
+    )
 
 
 def test_overlong_command_is_flagged() -> None:
@@ -60,9 +81,16 @@ def _table():
     from actionbot.commands.registry import CommandSpec
 
     def spec(*path: str) -> CommandSpec:
-        return CommandSpec(path=path, usage=" ".join(path), summary="", examples=(), handler=_noop)
+        return CommandSpec(path=path, handler=_noop)
 
-    return (spec("help"), spec("node", "register"), spec("node"), spec("nodes"))
+    return (
+        spec("help"),
+        spec("node", "register"),
+        spec("node"),
+        spec("nodes"),
+        spec("window", "propose"),
+        spec("window", "show"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,7 +109,17 @@ def test_longest_path_wins(words, path, args) -> None:
     assert (found.spec.path, found.args) == (path, args)
 
 
-def test_unknown_word_gets_suggestions() -> None:
-    found = find(_table(), ("nodez",))
+def test_unknown_word_gets_suggestions_and_is_kept_as_typed() -> None:
+    found = find(_table(), ("NodeZ",))
     assert isinstance(found, NoMatch)
-    assert found.word == "nodez" and "nodes" in found.suggestions
+    assert found.word == "NodeZ" and "nodes" in found.suggestions
+
+
+@pytest.mark.parametrize(
+    ("words", "typed"), [(("window",), ""), (("Window", "propse", "x"), "propse")]
+)
+def test_a_group_word_alone_or_with_a_typo_is_a_group(words, typed) -> None:
+    found = find(_table(), words)
+    assert isinstance(found, Group)
+    assert found.typed == typed
+    assert found.paths == (("window", "propose"), ("window", "show"))

@@ -12,7 +12,10 @@ from actionbot.config import Config, parse_config
 from actionbot.core.outbox import OutgoingMessage, Status
 from actionbot.matrix.connection import RateLimited, SendFailed, Sent
 from actionbot.matrix.sender import OutboxSender
+from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.store import Database, OutboxStore
+
+EN = Voices(Catalogs.source_only(), "en").default()
 
 
 class Clock:
@@ -67,7 +70,7 @@ async def settle(sender: OutboxSender) -> None:
 async def test_sends_each_row_once_in_order(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
     await enqueue(outbox, clock, "a", "b", "c")
     for _ in range(3):  # one in flight per room: three pumps for three rows
         await settle(sender)
@@ -81,7 +84,7 @@ async def test_sends_each_row_once_in_order(setup) -> None:
 async def test_rate_limit_pauses_everything_without_counting_an_attempt(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([RateLimited(retry_after=timedelta(seconds=5))])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
     await enqueue(outbox, clock, "a")
     await settle(sender)
     # Another room's message waits too: rate limits are per account, not per room.
@@ -104,7 +107,7 @@ async def test_failures_back_off_then_give_up_and_are_recorded(setup) -> None:
     config, outbox, clock = setup
     failure = SendFailed(reason="network: ClientConnectorError")
     conn = FakeConnection([failure, failure, failure])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
     await enqueue(outbox, clock, "a")
     await settle(sender)
     row = await outbox.by_key("a")
@@ -122,7 +125,7 @@ async def test_failures_back_off_then_give_up_and_are_recorded(setup) -> None:
 async def test_permanent_failure_is_not_retried(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([SendFailed(reason="M_FORBIDDEN: not in room", permanent=True)])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
     await enqueue(outbox, clock, "a")
     await settle(sender)
     assert (await outbox.by_key("a")).status is Status.FAILED
@@ -132,7 +135,7 @@ async def test_permanent_failure_is_not_retried(setup) -> None:
 async def test_flush_delivers_what_is_due(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock)
+    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
     await enqueue(outbox, clock, "a", "b")
     assert await sender.flush(grace=timedelta(seconds=5)) is True
     assert {r.status for r in await outbox.all()} == {Status.SENT}

@@ -1,4 +1,4 @@
-"""Window records: life cycle, atomic transitions with plans and messages, votes."""
+"""Window records: life cycle, changes applied atomically with plans and messages, votes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from actionbot.core.changes import CreateWindow, SettleReminder, SetVote, Transition
 from actionbot.core.decisions import Vote
 from actionbot.core.nodes import Node
+from actionbot.core.notes import Note
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import Kind, PlannedReminder
 from actionbot.core.windows import State, Window
 from actionbot.store import Database, OutboxStore, WindowStore
+from actionbot.store.changes import ChangeStore
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -33,7 +36,7 @@ def make_window(**changes) -> Window:
         recurrence=None,
         when={"kind": "instant", "instant": (NOW + timedelta(days=7)).isoformat()},
         label="x",
-        notes=("a note",),
+        notes=(Note(kind="dst-gap", values={"clock": "02:30"}),),
         created_at=NOW,
         deadline=NOW + timedelta(days=1),
     )
@@ -56,7 +59,7 @@ def node(node_id: str, zone: str) -> Node:
 @pytest.fixture
 async def store(tmp_path: Path):
     db = await Database.open(tmp_path / "db.sqlite", now=NOW)
-    yield WindowStore(db), OutboxStore(db)
+    yield WindowStore(db), OutboxStore(db), ChangeStore(db)
     await db.close()
 
 
@@ -88,9 +91,9 @@ def test_local_window_starts_per_node_and_json() -> None:
 
 
 async def test_create_get_and_atomic_transition(store) -> None:
-    windows, outbox = store
+    windows, outbox, changes = store
     window = make_window()
-    await windows.create(window, proposer_hash="h", now=NOW)
+    assert await changes.apply([CreateWindow(window=window, proposer_hash="h")], [], now=NOW)
     assert await windows.get(window.id) == window
     assert await windows.proposer_hash(window.id) == "h"
 
@@ -98,17 +101,15 @@ async def test_create_get_and_atomic_transition(store) -> None:
         window_id=window.id, node_id="n1", offset="start", kind=Kind.START, due=window.start
     )
     note = OutgoingMessage(key="decided:w1abc", room_id="!c:x", content={"body": "ok"})
-    assert await windows.transition(
-        window, State.APPROVED, now=NOW, decision="consensus", messages=[note], plan=[reminder]
-    )
-    # A second decision on the stale record changes nothing and enqueues nothing.
-    assert not await windows.transition(
-        window,
-        State.REJECTED,
-        now=NOW,
-        decision="x",
-        messages=[OutgoingMessage(key="other", room_id="!c:x", content={})],
-    )
+    approve = Transition(window=window, to=State.APPROVED, decision="consensus", plan=(reminder,))
+    assert await changes.apply([approve], [note], now=NOW)
+    # A second decision on the stale record changes nothing and enqueues nothing — not even
+    # the vote that came with it.
+    reject = Transition(window=window, to=State.REJECTED, decision="x")
+    vote = SetVote(window_id=window.id, node_id="n9", vote=Vote.NO, via="command")
+    other = OutgoingMessage(key="other", room_id="!c:x", content={})
+    assert not await changes.apply([vote, reject], [other], now=NOW)
+    assert await windows.votes(window.id) == {}
     stored = await windows.get(window.id)
     assert stored.state is State.APPROVED and stored.decision == "consensus"
     assert [r.key for r in await outbox.all()] == ["decided:w1abc"]
@@ -116,28 +117,34 @@ async def test_create_get_and_atomic_transition(store) -> None:
 
 
 async def test_reminder_settles_once_and_cancel_stops_the_rest(store) -> None:
-    windows, outbox = store
+    windows, outbox, changes = store
     window = make_window(state=State.APPROVED)
-    await windows.create(window, proposer_hash="h", now=NOW)
-    items = [
+    items = tuple(
         PlannedReminder(window_id=window.id, node_id="n1", offset=o, kind=k, due=window.start)
         for o, k in (("1h", Kind.BEFORE), ("start", Kind.START))
-    ]
-    await windows.add_plan(items, now=NOW)
-    await windows.add_plan(items, now=NOW)  # idempotent
+    )
+    create = CreateWindow(window=window, proposer_hash="h", plan=items + items)  # idempotent
+    assert await changes.apply([create], [], now=NOW)
     message = OutgoingMessage(key="reminder:x", room_id="!n1:x", content={})
-    assert await windows.settle_reminder(items[0], status="fired", now=NOW, messages=[message])
-    assert not await windows.settle_reminder(items[0], status="fired", now=NOW, messages=[message])
-    assert await windows.transition(window, State.CANCELLED, now=NOW, cancel_reminders=True)
+    fire = SettleReminder(item=items[0], status="fired")
+    assert await changes.apply([fire], [message], now=NOW)
+    assert not await changes.apply([fire], [message], now=NOW)
+    cancel = Transition(window=window, to=State.CANCELLED, cancel_reminders=True)
+    assert await changes.apply([cancel], [], now=NOW)
     statuses = [(r.offset, status) for r, status, _ in await windows.reminders_of(window.id)]
     assert sorted(statuses) == [("1h", "fired"), ("start", "cancelled")]
     assert len(await outbox.all()) == 1
 
 
 async def test_one_voice_per_node(store) -> None:
-    windows, _ = store
-    await windows.create(make_window(), proposer_hash="h", now=NOW)
-    await windows.set_vote("w1abc", "n1", Vote.NO, via="command", now=NOW)
-    await windows.set_vote("w1abc", "n1", Vote.YES, via="poll", now=NOW)
-    await windows.set_vote("w1abc", "n2", Vote.BLOCK, via="command", now=NOW)
+    windows, _, changes = store
+    await changes.apply([CreateWindow(window=make_window(), proposer_hash="h")], [], now=NOW)
+    for node_id, vote, via in (
+        ("n1", Vote.NO, "command"),
+        ("n1", Vote.YES, "poll"),
+        ("n2", Vote.BLOCK, "command"),
+    ):
+        await changes.apply(
+            [SetVote(window_id="w1abc", node_id=node_id, vote=vote, via=via)], [], now=NOW
+        )
     assert await windows.votes("w1abc") == {"n1": Vote.YES, "n2": Vote.BLOCK}

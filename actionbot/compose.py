@@ -1,0 +1,165 @@
+"""The composition root: every part built once, up front, from the config and the few
+things only known at start-up (the database, the logged-in connection, the calendar, the
+catalogs). Nothing is optional and nothing is global, so several bots can run in one
+process (the tests do) and every part can be built alone in a test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from actionbot.commands.context import Services
+from actionbot.commands.dispatch import build_commands
+from actionbot.config import Config
+from actionbot.core.calendar import Calendar
+from actionbot.flows.applier import Applier
+from actionbot.flows.context import FlowContext, Settings
+from actionbot.flows.runner import Runner
+from actionbot.inbound.commands import CommandHandler
+from actionbot.inbound.invites import InviteHandler
+from actionbot.inbound.media import MediaHandler
+from actionbot.inbound.polls import PollHandler
+from actionbot.inbound.router import Router
+from actionbot.inbound.undecryptable import UndecryptableHandler
+from actionbot.matrix.connection import Connection
+from actionbot.matrix.sender import OutboxSender
+from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.scheduler import Scheduler
+from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
+from actionbot.store.changes import ChangeStore
+from actionbot.sync import SyncLoop
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parts:
+    db: Database
+    connection: Connection
+    outbox: OutboxStore
+    sender: OutboxSender
+    windows: WindowStore
+    nodes: NodeStore
+    scheduler: Scheduler
+    runner: Runner
+    router: Router
+    sync: SyncLoop
+
+
+def compose(
+    *,
+    config: Config,
+    db: Database,
+    connection: Connection,
+    sessions: SessionStore,
+    calendar: Calendar,
+    catalogs: Catalogs,
+    salt: bytes,
+    clock: Callable[[], datetime],
+    ready: asyncio.Event,
+    after_first: Callable[[], object],
+) -> Parts:
+    outbox = OutboxStore(db)
+    voices = Voices(catalogs, config.default_language)
+    sender = OutboxSender(
+        outbox=outbox, connection=connection, config=config, clock=clock, voice=voices.default()
+    )
+    notify = sender.notify
+    nodes = NodeStore(db)
+    windows = WindowStore(db)
+    handled = EventLog(db)
+    scheduler = Scheduler()
+    runner = Runner(
+        ctx=FlowContext(settings=Settings.from_config(config), voices=voices, calendar=calendar),
+        windows=windows,
+        nodes=nodes,
+        applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=notify),
+        clock=clock,
+        salt=salt,
+    )
+
+    async def upload(data: bytes, filename: str, mimetype: str, room_id: str):
+        result = await connection.upload_file(
+            data, filename=filename, mimetype=mimetype, room_id=room_id
+        )
+        return result if isinstance(result, dict) else result.reason
+
+    commands = CommandHandler(
+        config=config,
+        commands=build_commands(
+            Services(
+                config=config,
+                nodes=nodes,
+                windows=windows,
+                runner=runner,
+                calendar=calendar,
+                voices=voices,
+                upload=upload,
+            )
+        ),
+        connection=connection,
+        nodes=nodes,
+        voices=voices,
+        handled=handled,
+        notify=notify,
+        clock=clock,
+    )
+    polls = PollHandler(
+        config=config,
+        connection=connection,
+        runner=runner,
+        windows=windows,
+        nodes=nodes,
+        voices=voices,
+        handled=handled,
+        notify=notify,
+        clock=clock,
+    )
+    router = Router(
+        config=config,
+        me=connection.user_id,
+        invites=InviteHandler(
+            config=config,
+            connection=connection,
+            nodes=nodes,
+            voices=voices,
+            outbox=outbox,
+            notify=notify,
+            clock=clock,
+        ),
+        commands=commands,
+        polls=polls,
+        undecryptable=UndecryptableHandler(
+            config=config,
+            connection=connection,
+            commands=commands,
+            polls=polls,
+            nodes=nodes,
+            voices=voices,
+            handled=handled,
+            notify=notify,
+            clock=clock,
+        ),
+        media=MediaHandler(),
+        clock=clock,
+    )
+    sync = SyncLoop(
+        config=config,
+        connection=connection,
+        sessions=sessions,
+        router=router,
+        after_first=after_first,  # type: ignore[arg-type]
+        ready=ready,
+    )
+    return Parts(
+        db=db,
+        connection=connection,
+        outbox=outbox,
+        sender=sender,
+        windows=windows,
+        nodes=nodes,
+        scheduler=scheduler,
+        runner=runner,
+        router=router,
+        sync=sync,
+    )

@@ -1,0 +1,70 @@
+"""State changes a flow decides on, as plain values; the store applies them (see
+:mod:`actionbot.store.changes`), all of one decision in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from actionbot.core.decisions import Vote
+from actionbot.core.keys import MessageKey
+from actionbot.core.reminders import PlannedReminder
+from actionbot.core.windows import State, Window
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateWindow:
+    """Insert a window (with its plan); with ``finish``, move that approved window to done
+    in the same transaction — the whole set fails if it was not approved any more."""
+
+    window: Window
+    proposer_hash: str
+    source_event: str | None = None
+    plan: tuple[PlannedReminder, ...] = ()
+    finish: Window | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transition:
+    """Move a window on in its life cycle if it is still in its current state (else the
+    whole set fails)."""
+
+    window: Window
+    to: State
+    decision: str | None = None
+    plan: tuple[PlannedReminder, ...] = ()
+    cancel_reminders: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetVote:
+    window_id: str
+    node_id: str
+    vote: Vote
+    via: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettleReminder:
+    """Mark a planned reminder fired, skipped or cancelled (fails if it was settled)."""
+
+    item: PlannedReminder
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplanNode:
+    window_id: str
+    node_id: str
+    plan: tuple[PlannedReminder, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkipMessage:
+    """A queued message that should no longer be sent (a poll for a decided window)."""
+
+    key: MessageKey
+    reason: str
+
+
+Change = CreateWindow | Transition | SetVote | SettleReminder | ReplanNode | SkipMessage

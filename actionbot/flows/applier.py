@@ -1,0 +1,97 @@
+"""The one place a flow's effects happen: store them in one transaction, then tell the
+scheduler and wake the outbox sender.
+
+Jobs are touched only after the transaction committed: a job scheduled for a change that
+was rolled back could otherwise fire for a window that never changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from actionbot.core.outbox import OutgoingMessage
+from actionbot.flows.effects import (
+    Effects,
+    FileMessage,
+    Message,
+    Notice,
+    PollEnd,
+    PollStart,
+)
+from actionbot.matrix import content
+from actionbot.scheduler import Scheduler
+from actionbot.store.changes import ChangeStore, NewPoll
+
+
+def outgoing(message: Message) -> OutgoingMessage:
+    """A message as the outbox stores it: its key's text and its Matrix event content."""
+    key = message.key.text()
+    if isinstance(message, Notice):
+        body = content.notice_content(
+            message.reply, in_reply_to=message.in_reply_to, mention=message.mention
+        )
+        return OutgoingMessage(key=key, room_id=message.room_id, content=body)
+    if isinstance(message, PollStart):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=content.POLL_START,
+            content=content.poll_start_content(message.text),
+        )
+    if isinstance(message, PollEnd):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=content.POLL_END,
+            content=content.poll_end_content(message.poll_event_id, message.text),
+        )
+    assert isinstance(message, FileMessage)
+    return OutgoingMessage(
+        key=key,
+        room_id=message.room_id,
+        content=content.file_content(dict(message.content), in_reply_to=message.in_reply_to),
+    )
+
+
+class Applier:
+    def __init__(
+        self,
+        *,
+        changes: ChangeStore,
+        scheduler: Scheduler,
+        notify: Callable[[], None],
+    ) -> None:
+        self._changes = changes
+        self.scheduler = scheduler
+        self._notify = notify
+
+    async def apply(self, effects: Effects, *, now: datetime) -> bool:
+        """True if the effects took place; False if their expected state was gone (then
+        nothing was stored and no job was touched)."""
+        messages = [outgoing(m) for m in effects.messages]
+        polls = [
+            NewPoll(
+                message_key=m.key.text(),
+                window_id=m.window_id,
+                node_id=m.node_id,
+                room_id=m.room_id,
+            )
+            for m in effects.messages
+            if isinstance(m, PollStart)
+        ]
+        if (effects.changes or messages) and not await self._changes.apply(
+            effects.changes, messages, polls, now=now
+        ):
+            return False
+        for window_id in effects.cancel_window_jobs:
+            self.scheduler.cancel_window(window_id)
+        for window_id, node_id in effects.cancel_node_reminders:
+            self.scheduler.cancel_reminders(window_id, node_id)
+        for job_id in effects.cancel:
+            self.scheduler.cancel(job_id)
+        for job in effects.schedule:
+            self.scheduler.at(job)
+        if messages:
+            self._notify()
+        return True

@@ -1,0 +1,134 @@
+"""What a flow decides: state changes, messages and jobs — values, not actions.
+
+A flow (propose, vote, decide, remind, end, cancel, node changes) is a pure function of
+the state it is given, the event, the time and the config; it returns :class:`Effects`.
+The applier runs the changes and enqueues the messages in one store transaction, then tells
+the scheduler. So the rules can be tested as tables without SQLite, Matrix or a clock, and
+a crash can never leave half of a decision done.
+
+Ids are typed (:class:`JobId`, :class:`MessageKey`): their text form is only ever written
+(as an outbox key or a scheduler id), never parsed back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from actionbot.core.changes import (
+    Change,
+    CreateWindow,
+    ReplanNode,
+    SettleReminder,
+    SetVote,
+    SkipMessage,
+    Transition,
+)
+from actionbot.core.keys import JobId, JobKind, MessageKey, MessageKind
+from actionbot.core.reminders import PlannedReminder
+from actionbot.render.polls import PollText
+from actionbot.render.reply import Reply
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """Run ``id`` at ``at``; reminders carry their plan entry."""
+
+    id: JobId
+    at: datetime
+    reminder: PlannedReminder | None = None
+
+
+def reminder_job(item: PlannedReminder) -> Job:
+    return Job(
+        id=JobId(
+            kind=JobKind.REMINDER, window=item.window_id, node=item.node_id, offset=item.offset
+        ),
+        at=item.due,
+        reminder=item,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    key: MessageKey
+    room_id: str
+    reply: Reply
+    in_reply_to: str | None = None
+    mention: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollStart:
+    key: MessageKey
+    room_id: str
+    window_id: str
+    node_id: str
+    text: PollText
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollEnd:
+    key: MessageKey
+    room_id: str
+    poll_event_id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileMessage:
+    """An uploaded file (its m.file content, made by ``matrix/``) sent after a reply."""
+
+    key: MessageKey
+    room_id: str
+    content: dict[str, object]
+    in_reply_to: str | None = None
+
+
+Message = Notice | PollStart | PollEnd | FileMessage
+
+
+@dataclass(frozen=True, kw_only=True)
+class Effects:
+    changes: tuple[Change, ...] = ()
+    messages: tuple[Message, ...] = ()
+    schedule: tuple[Job, ...] = ()
+    cancel: tuple[JobId, ...] = ()
+    cancel_window_jobs: tuple[str, ...] = ()  # every job of these windows
+    cancel_node_reminders: tuple[tuple[str, str], ...] = ()  # (window, node)
+
+    def __add__(self, other: Effects) -> Effects:
+        return Effects(
+            changes=self.changes + other.changes,
+            messages=self.messages + other.messages,
+            schedule=self.schedule + other.schedule,
+            cancel=self.cancel + other.cancel,
+            cancel_window_jobs=self.cancel_window_jobs + other.cancel_window_jobs,
+            cancel_node_reminders=self.cancel_node_reminders + other.cancel_node_reminders,
+        )
+
+
+NOTHING = Effects()
+
+__all__ = [
+    "NOTHING",
+    "Change",
+    "CreateWindow",
+    "Effects",
+    "FileMessage",
+    "Job",
+    "JobId",
+    "JobKind",
+    "Message",
+    "MessageKey",
+    "MessageKind",
+    "Notice",
+    "PollEnd",
+    "PollStart",
+    "ReplanNode",
+    "SetVote",
+    "SettleReminder",
+    "SkipMessage",
+    "Transition",
+    "reminder_job",
+]

@@ -1,0 +1,244 @@
+"""Runs the flows: read the state a flow needs, call it, apply its effects.
+
+This is the thin, impure shell around the pure flows in :mod:`decide`, :mod:`remind` and
+:mod:`series`. One lock makes decisions one at a time: a vote and the deadline job (or a
+cancel, or an end) must not read a window's votes while another is changing its state.
+Timed steps are idempotent — they re-read the database — so a job run twice or late never
+doubles a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from actionbot.core.decisions import Vote
+from actionbot.core.ids import new_id
+from actionbot.core.keys import JobId, JobKind
+from actionbot.core.nodes import Node
+from actionbot.core.proposals import Proposal
+from actionbot.core.timing import Timing, resolve
+from actionbot.core.when import WhenError
+from actionbot.core.windows import State, Window
+from actionbot.flows import decide, remind, series
+from actionbot.flows.applier import Applier
+from actionbot.flows.context import FlowContext
+from actionbot.flows.decide import VoteResult
+from actionbot.flows.effects import Job, reminder_job
+from actionbot.store.nodes import NodeStore
+from actionbot.store.windows import WindowStore
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        ctx: FlowContext,
+        windows: WindowStore,
+        nodes: NodeStore,
+        applier: Applier,
+        clock: Callable[[], datetime],
+        salt: bytes,
+    ) -> None:
+        self.ctx = ctx
+        self.windows = windows
+        self.nodes = nodes
+        self.applier = applier
+        self.clock = clock
+        self._salt = salt
+        self._lock = asyncio.Lock()
+
+    def person_hash(self, user_id: str) -> str:
+        """Who proposed, kept only as a keyed hash: enough to recognise them for
+        ``!window cancel``, not enough to list who proposed what from a seized database."""
+        return hmac.new(self._salt, user_id.encode(), hashlib.sha256).hexdigest()
+
+    async def _fresh_id(self) -> str:
+        while True:
+            candidate = new_id()
+            if not await self.windows.id_exists(candidate):
+                return candidate
+
+    # --- proposing and deciding ---------------------------------------------------------
+
+    def resolve(self, proposal: Proposal, node: Node) -> Timing | WhenError:
+        return resolve(
+            proposal.when,
+            now=self.clock(),
+            proposer_zone=node.timezone,
+            calendar=self.ctx.calendar,
+            default_at=self.ctx.settings.default_at,
+        )
+
+    async def propose(
+        self, *, proposal: Proposal, timing: Timing, node: Node, sender: str, event_id: str
+    ) -> Window:
+        """Idempotent per command event: a replayed command (crash before it was recorded as
+        handled) returns the window it made."""
+        async with self._lock:
+            existing = await self.windows.by_source_event(event_id)
+            if existing is not None:
+                return existing
+            now = self.clock()
+            nodes = await self.nodes.all()
+            window = decide.new_window(
+                self.ctx,
+                window_id=await self._fresh_id(),
+                proposal=proposal,
+                timing=timing,
+                proposer=node,
+                nodes=nodes,
+                now=now,
+            )
+            effects = decide.propose(
+                self.ctx,
+                window=window,
+                proposer=node,
+                nodes=nodes,
+                proposer_hash=self.person_hash(sender),
+                event_id=event_id,
+                now=now,
+            )
+            await self.applier.apply(effects, now=now)
+            log.info("window proposed", extra={"window": window.id, "node": node.id})
+            return window
+
+    async def vote(
+        self, *, window: Window, node: Node, choice: Vote, via: str, event_id: str
+    ) -> VoteResult:
+        async with self._lock:
+            current = await self.windows.get(window.id) or window
+            now = self.clock()
+            result = decide.vote(
+                self.ctx,
+                window=current,
+                nodes=await self.nodes.all(),
+                votes=await self.windows.votes(current.id),
+                polls=await self.windows.polls_of(current.id),
+                node=node,
+                choice=choice,
+                via=via,
+                event_id=event_id,
+                now=now,
+            )
+            if not await self.applier.apply(result.effects, now=now):
+                return VoteResult(
+                    effects=result.effects, window=current, decision=None, closed=True
+                )
+            if result.decision is not None:
+                self._log_decision(current, result.decision.approved, str(result.decision.how))
+            return result
+
+    async def decide_at_deadline(self, window_id: str) -> None:
+        async with self._lock:
+            window = await self.windows.get(window_id)
+            if window is None:
+                return
+            now = self.clock()
+            effects = decide.deadline(
+                self.ctx,
+                window=window,
+                nodes=await self.nodes.all(),
+                votes=await self.windows.votes(window.id),
+                polls=await self.windows.polls_of(window.id),
+                now=now,
+            )
+            if effects.changes and await self.applier.apply(effects, now=now):
+                self._log_decision(window, None, "deadline")
+
+    def _log_decision(self, window: Window, approved: bool | None, how: str) -> None:
+        log.info("window decided", extra={"window": window.id, "approved": approved, "how": how})
+
+    async def cancel(self, window: Window, *, by: Node | None, acting_room: str) -> bool:
+        async with self._lock:
+            current = await self.windows.get(window.id)
+            if current is None:
+                return False
+            effects = decide.cancel(
+                self.ctx,
+                window=current,
+                nodes=await self.nodes.all(),
+                by=by,
+                acting_room=acting_room,
+            )
+            return bool(effects.changes) and await self.applier.apply(effects, now=self.clock())
+
+    # --- timed steps -----------------------------------------------------------------------
+
+    async def run_job(self, job: Job) -> None:
+        if job.id.kind is JobKind.DEADLINE:
+            await self.decide_at_deadline(job.id.window)
+        elif job.id.kind is JobKind.END:
+            await self.end_window(job.id.window)
+        elif job.reminder is not None:
+            await self.fire_reminder(job)
+
+    async def fire_reminder(self, job: Job) -> None:
+        item = job.reminder
+        assert item is not None
+        now = self.clock()
+        effects = remind.remind(
+            self.ctx,
+            item=item,
+            window=await self.windows.get(item.window_id),
+            node=await self.nodes.by_id(item.node_id),
+            nodes=await self.nodes.all(),
+            now=now,
+        )
+        if await self.applier.apply(effects, now=now):
+            log.info("reminder settled", extra={"reminder": job.id.text()})
+
+    async def end_window(self, window_id: str) -> None:
+        """Mark the window done; for a series, create the next occurrence in the same
+        transaction (a crash cannot end a series, and a second run cannot double it)."""
+        async with self._lock:
+            window = await self.windows.get(window_id)
+            if window is None or window.state is not State.APPROVED:
+                return
+            now = self.clock()
+            effects = series.end(
+                self.ctx,
+                window=window,
+                nodes=await self.nodes.all(),
+                proposer_hash=await self.windows.proposer_hash(window.id) or "",
+                next_id=await self._fresh_id(),
+                now=now,
+            )
+            if await self.applier.apply(effects, now=now):
+                log.info("window done", extra={"window": window.id})
+
+    async def node_changed(self, node: Node) -> None:
+        async with self._lock:
+            now = self.clock()
+            effects = remind.node_changed(
+                self.ctx,
+                node=node,
+                nodes=await self.nodes.all(),
+                approved=await self.windows.in_states([State.APPROVED]),
+                now=now,
+            )
+            await self.applier.apply(effects, now=now)
+
+    # --- start-up ------------------------------------------------------------------------------
+
+    async def rebuild(self) -> int:
+        """Recreate every job from the database. Returns how many were scheduled."""
+        jobs: list[Job] = []
+        nodes = await self.nodes.all()
+        for window in await self.windows.in_states([State.PROPOSED]):
+            jobs.append(Job(id=JobId(kind=JobKind.DEADLINE, window=window.id), at=window.deadline))
+        for window in await self.windows.in_states([State.APPROVED]):
+            end = window.last_end(nodes)
+            if end is not None:
+                jobs.append(Job(id=JobId(kind=JobKind.END, window=window.id), at=end))
+        jobs += [reminder_job(item) for item in await self.windows.planned_reminders()]
+        for job in jobs:
+            self.applier.scheduler.at(job)
+        log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})
+        return len(jobs)

@@ -1,0 +1,112 @@
+"""Text messages that are commands: run them and record the answer atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from actionbot.commands.context import CommandContext, Outcome
+from actionbot.commands.dispatch import Commands
+from actionbot.config import Config
+from actionbot.core.keys import MessageKey, MessageKind
+from actionbot.core.outbox import OutgoingMessage
+from actionbot.flows.applier import outgoing
+from actionbot.flows.effects import FileMessage, Message, Notice
+from actionbot.matrix import events
+from actionbot.matrix.connection import Connection
+from actionbot.render.catalogs import Voices
+from actionbot.store.events import EventLog
+from actionbot.store.nodes import NodeStore
+
+log = logging.getLogger(__name__)
+
+
+def answer_messages(
+    outcome: Outcome, room_id: str, event_id: str, sender: str
+) -> list[OutgoingMessage]:
+    """The reply (to the command, mentioning its sender), its files, and any news for
+    other rooms."""
+    messages: list[Message] = [
+        Notice(
+            key=MessageKey(kind=MessageKind.REPLY, event=event_id),
+            room_id=room_id,
+            reply=outcome.reply,
+            in_reply_to=event_id,
+            mention=sender,
+        )
+    ]
+    messages += [
+        FileMessage(
+            key=MessageKey(kind=MessageKind.FILE, event=event_id, index=index),
+            room_id=room_id,
+            content=content,
+            in_reply_to=event_id,
+        )
+        for index, content in enumerate(outcome.files)
+    ]
+    messages += outcome.announcements
+    return [outgoing(m) for m in messages]
+
+
+class CommandHandler:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        commands: Commands,
+        connection: Connection,
+        nodes: NodeStore,
+        voices: Voices,
+        handled: EventLog,
+        notify: Callable[[], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._config = config
+        self._commands = commands
+        self._connection = connection
+        self._nodes = nodes
+        self._voices = voices
+        self._handled = handled
+        self._notify = notify
+        self._clock = clock
+
+    async def handle(self, message: events.TextMessage) -> None:
+        prefix = self._config.command_prefix
+        if not self._commands.is_command(message.body, prefix):
+            return  # ordinary chat: not even a database read
+        if await self._handled.is_handled(message.event_id):
+            return
+        now = self._clock()
+        connection = self._connection
+        node = await self._nodes.by_room(message.room_id)
+        ctx = CommandContext(
+            room_id=message.room_id,
+            sender=message.sender,
+            event_id=message.event_id,
+            now=now,
+            sender_power=lambda: connection.power_level(message.room_id, message.sender),
+            is_coordinator=message.sender in self._config.coordinators,
+            prefix=prefix,
+            node=node,
+            voice=self._voices.of(node),
+        )
+        outcome = await self._commands.handle(ctx, message.body)
+        if outcome is None:
+            return
+        recorded = await self._handled.record_handled(
+            event_id=message.event_id,
+            room_id=message.room_id,
+            now=now,
+            messages=answer_messages(outcome, message.room_id, message.event_id, message.sender),
+        )
+        if recorded:
+            log.info(
+                "command answered",
+                extra={
+                    "room_id": message.room_id,
+                    "event_id": message.event_id,
+                    "error": outcome.reply.is_error,
+                },
+            )
+            self._notify()

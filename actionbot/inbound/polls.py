@@ -1,0 +1,102 @@
+"""Answers to the bot's polls: a node's vote, under the same rules as ``!vote``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from actionbot.config import Config
+from actionbot.core.decisions import Vote
+from actionbot.core.keys import MessageKey, MessageKind
+from actionbot.flows.applier import outgoing
+from actionbot.flows.effects import Notice
+from actionbot.flows.runner import Runner
+from actionbot.matrix import events
+from actionbot.matrix.connection import Connection
+from actionbot.render import system
+from actionbot.render import window_views as views
+from actionbot.render.catalogs import Voices
+from actionbot.render.reply import Reply
+from actionbot.store.events import EventLog
+from actionbot.store.nodes import NodeStore
+from actionbot.store.windows import WindowStore
+
+log = logging.getLogger(__name__)
+
+
+class PollHandler:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        connection: Connection,
+        runner: Runner,
+        windows: WindowStore,
+        nodes: NodeStore,
+        voices: Voices,
+        handled: EventLog,
+        notify: Callable[[], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._config = config
+        self._connection = connection
+        self._runner = runner
+        self._windows = windows
+        self._nodes = nodes
+        self._voices = voices
+        self._handled = handled
+        self._notify = notify
+        self._clock = clock
+
+    async def handle(self, answer: events.PollAnswer) -> None:
+        if await self._handled.is_handled(answer.event_id):
+            return
+        poll = await self._windows.poll_by_event(answer.poll_event_id)
+        if poll is None or poll.room_id != answer.room_id:
+            return  # someone else's poll (relations across rooms are refused anyway)
+        node = await self._nodes.by_id(poll.node_id)
+        window = await self._windows.get(poll.window_id)
+        voice = self._voices.of(node)
+        problem: Reply | None = None
+        if (
+            node is None
+            or window is None
+            or not answer.answers
+            or answer.answers[0] not in set(Vote)
+        ):
+            problem = system.poll_answer_not_counted(voice)
+        elif self._config.voters == "moderators" and answer.sender not in self._config.coordinators:
+            level = await self._connection.power_level(answer.room_id, answer.sender)
+            if level < self._config.register_min_power_level:
+                problem = system.poll_answer_moderators_only(voice)
+        if problem is None and node is not None and window is not None:
+            result = await self._runner.vote(
+                window=window,
+                node=node,
+                choice=Vote(answer.answers[0]),
+                via="poll",
+                event_id=answer.event_id,
+            )
+            if result.closed:
+                problem = views.voting_closed(voice, result.window)
+        messages = []
+        if problem is not None:
+            messages.append(
+                outgoing(
+                    Notice(
+                        key=MessageKey(kind=MessageKind.REPLY, event=answer.event_id),
+                        room_id=answer.room_id,
+                        reply=problem,
+                        in_reply_to=answer.event_id,
+                        mention=answer.sender,
+                    )
+                )
+            )
+        await self._handled.record_handled(
+            event_id=answer.event_id, room_id=answer.room_id, now=self._clock(), messages=messages
+        )
+        log.info(
+            "poll answer handled", extra={"room_id": answer.room_id, "counted": problem is None}
+        )
+        self._notify()

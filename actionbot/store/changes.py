@@ -1,0 +1,262 @@
+"""Applying a flow's effects: every state change and every message in one transaction.
+
+Guarded changes check the state they expect in the same statement (``WHERE state = ?``,
+``WHERE status = 'planned'``); if one finds the state already moved on (another run got
+there first), the whole set is rolled back and :meth:`ChangeStore.apply` returns False —
+so a window is never approved without its reminders, or announced without its change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from actionbot.core.changes import (
+    Change,
+    CreateWindow,
+    ReplanNode,
+    SettleReminder,
+    SetVote,
+    SkipMessage,
+    Transition,
+)
+from actionbot.core.outbox import OutgoingMessage
+from actionbot.core.reminders import PlannedReminder
+from actionbot.core.windows import Window
+from actionbot.store.db import Database, to_db_time
+from actionbot.store.outbox import insert_message
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewPoll:
+    """Records which window and node a queued poll message belongs to."""
+
+    message_key: str
+    window_id: str
+    node_id: str
+    room_id: str
+
+
+class _Conflict(Exception):
+    """Rolls back a set of changes whose expected state was already gone."""
+
+
+def _opt(value: datetime | None) -> str | None:
+    return to_db_time(value) if value else None
+
+
+async def insert_plan(
+    tx: aiosqlite.Connection, plan: Iterable[PlannedReminder], now: datetime
+) -> None:
+    for item in plan:
+        await tx.execute(
+            """INSERT OR IGNORE INTO reminders
+                   (window_id, node_id, offset_key, kind, due_at, status, updated_at)
+               VALUES (?, ?, ?, ?, ?, 'planned', ?)""",
+            (
+                item.window_id,
+                item.node_id,
+                item.offset,
+                str(item.kind),
+                to_db_time(item.due),
+                to_db_time(now),
+            ),
+        )
+
+
+async def insert_window(
+    tx: aiosqlite.Connection, window: Window, *, proposer_hash: str, source_event: str | None
+) -> None:
+    await tx.execute(
+        """INSERT INTO windows (id, title, mode, start_at, local_time, local_date,
+               anchor_at, duration_s, state, proposer_node, proposer_hash, gesture,
+               recurrence, when_json, label, notes_json, created_at, deadline_at,
+               decided_at, decision, series, source_event)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            window.id,
+            window.title,
+            window.mode,
+            _opt(window.start),
+            window.local_time.isoformat() if window.local_time else None,
+            window.local_date.isoformat() if window.local_date else None,
+            _opt(window.anchor),
+            int(window.duration.total_seconds()),
+            str(window.state),
+            window.proposer_node,
+            proposer_hash,
+            window.gesture,
+            window.recurrence,
+            json.dumps(window.when),
+            window.label,
+            json.dumps([note.to_json() for note in window.notes]),
+            to_db_time(window.created_at),
+            to_db_time(window.deadline),
+            _opt(window.decided_at),
+            window.decision,
+            window.series,
+            source_event,
+        ),
+    )
+
+
+async def transition(
+    tx: aiosqlite.Connection, window: Window, to: str, *, decision: str | None, now: datetime
+) -> bool:
+    cur = await tx.execute(
+        """UPDATE windows SET state = ?, decided_at = COALESCE(?, decided_at),
+               decision = COALESCE(?, decision)
+           WHERE id = ? AND state = ?""",
+        (to, to_db_time(now) if decision else None, decision, window.id, str(window.state)),
+    )
+    return cur.rowcount == 1
+
+
+async def cancel_planned(
+    tx: aiosqlite.Connection, window_id: str, reason: str, now: datetime
+) -> None:
+    await tx.execute(
+        """UPDATE reminders SET status = 'cancelled', reason = ?, updated_at = ?
+           WHERE window_id = ? AND status = 'planned'""",
+        (reason, to_db_time(now), window_id),
+    )
+
+
+async def set_vote(
+    tx: aiosqlite.Connection, window_id: str, node_id: str, vote: str, via: str, now: datetime
+) -> None:
+    await tx.execute(
+        """INSERT INTO votes (window_id, node_id, vote, via, updated_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (window_id, node_id) DO UPDATE SET
+               vote = excluded.vote, via = excluded.via, updated_at = excluded.updated_at""",
+        (window_id, node_id, vote, via, to_db_time(now)),
+    )
+
+
+async def settle_reminder(
+    tx: aiosqlite.Connection, item: PlannedReminder, status: str, reason: str | None, now: datetime
+) -> bool:
+    cur = await tx.execute(
+        """UPDATE reminders SET status = ?, reason = ?, updated_at = ?
+           WHERE window_id = ? AND node_id = ? AND offset_key = ? AND status = 'planned'""",
+        (status, reason, to_db_time(now), item.window_id, item.node_id, item.offset),
+    )
+    return cur.rowcount == 1
+
+
+async def replan_node(
+    tx: aiosqlite.Connection,
+    window_id: str,
+    node_id: str,
+    plan: Sequence[PlannedReminder],
+    now: datetime,
+) -> None:
+    """Replace a node's still-planned reminders for a window (fired ones stay fired, unless
+    they are planned again for a new time)."""
+    await tx.execute(
+        "DELETE FROM reminders WHERE window_id = ? AND node_id = ? AND status = 'planned'",
+        (window_id, node_id),
+    )
+    for item in plan:
+        await tx.execute(
+            """INSERT INTO reminders
+                   (window_id, node_id, offset_key, kind, due_at, status, updated_at)
+               VALUES (?, ?, ?, ?, ?, 'planned', ?)
+               ON CONFLICT (window_id, node_id, offset_key) DO UPDATE SET
+                   due_at = excluded.due_at, status = 'planned', reason = NULL,
+                   updated_at = excluded.updated_at
+               WHERE reminders.due_at != excluded.due_at""",
+            (
+                item.window_id,
+                item.node_id,
+                item.offset,
+                str(item.kind),
+                to_db_time(item.due),
+                to_db_time(now),
+            ),
+        )
+
+
+async def skip_message(tx: aiosqlite.Connection, key: str, reason: str, now: datetime) -> None:
+    await tx.execute(
+        """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?
+           WHERE key = ? AND status = 'pending'""",
+        (reason, to_db_time(now), key),
+    )
+
+
+async def record_poll(tx: aiosqlite.Connection, poll: NewPoll) -> None:
+    await tx.execute(
+        """INSERT OR IGNORE INTO polls (message_key, window_id, node_id, room_id)
+           VALUES (?, ?, ?, ?)""",
+        (poll.message_key, poll.window_id, poll.node_id, poll.room_id),
+    )
+
+
+async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) -> bool:
+    """Run one change; False when the state it expects is gone."""
+    match change:
+        case CreateWindow():
+            if change.finish is not None and not await transition(
+                tx, change.finish, "done", decision=None, now=now
+            ):
+                return False
+            await insert_window(
+                tx,
+                change.window,
+                proposer_hash=change.proposer_hash,
+                source_event=change.source_event,
+            )
+            await insert_plan(tx, change.plan, now)
+        case Transition():
+            change.window.with_state(change.to)  # raises on a transition the life cycle forbids
+            if not await transition(
+                tx, change.window, str(change.to), decision=change.decision, now=now
+            ):
+                return False
+            await insert_plan(tx, change.plan, now)
+            if change.cancel_reminders:
+                await cancel_planned(tx, change.window.id, f"window {change.to}", now)
+        case SetVote():
+            await set_vote(tx, change.window_id, change.node_id, str(change.vote), change.via, now)
+        case SettleReminder():
+            return await settle_reminder(tx, change.item, change.status, change.reason, now)
+        case ReplanNode():
+            await replan_node(tx, change.window_id, change.node_id, change.plan, now)
+        case SkipMessage():
+            await skip_message(tx, change.key.text(), change.reason, now)
+    return True
+
+
+class ChangeStore:
+    """Runs one set of changes (a flow's effects, via the applier) atomically."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def apply(
+        self,
+        changes: Sequence[Change],
+        messages: Sequence[OutgoingMessage],
+        polls: Sequence[NewPoll] = (),
+        *,
+        now: datetime,
+    ) -> bool:
+        """True if everything was stored; False (nothing stored) on a conflict."""
+        try:
+            async with self._db.transaction() as tx:
+                for change in changes:
+                    if not await _apply_one(tx, change, now):
+                        raise _Conflict
+                for poll in polls:
+                    await record_poll(tx, poll)
+                for message in messages:
+                    await insert_message(tx, message, now=now)
+        except _Conflict:
+            return False
+        return True

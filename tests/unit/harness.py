@@ -1,0 +1,118 @@
+"""The parts a command needs, on a real SQLite store, with no Matrix and an unstarted
+scheduler: the same composition as the bot's, minus the homeserver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from actionbot.calendars import shipped_calendar
+from actionbot.commands.context import CommandContext, Outcome, Services
+from actionbot.commands.dispatch import Commands, build_commands
+from actionbot.config import Config, parse_config
+from actionbot.flows.applier import Applier
+from actionbot.flows.context import FlowContext, Settings
+from actionbot.flows.runner import Runner
+from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.scheduler import Scheduler
+from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
+from actionbot.store.changes import ChangeStore
+
+
+@dataclass
+class Harness:
+    config: Config
+    db: Database
+    nodes: NodeStore
+    windows: WindowStore
+    outbox: OutboxStore
+    voices: Voices
+    runner: Runner
+    commands: Commands
+    now: datetime
+
+    async def ctx(
+        self,
+        room: str = "!r1:example.org",
+        sender: str = "@mod:example.org",
+        power: int = 50,
+        event: str = "$e1",
+    ) -> CommandContext:
+        async def sender_power() -> int:
+            return power
+
+        node = await self.nodes.by_room(room)
+        return CommandContext(
+            room_id=room,
+            sender=sender,
+            event_id=event,
+            now=self.now,
+            sender_power=sender_power,
+            is_coordinator=sender in self.config.coordinators,
+            prefix=self.config.command_prefix,
+            node=node,
+            voice=self.voices.of(node),
+        )
+
+    async def run(self, body: str, **kw: Any) -> Outcome:
+        outcome = await self.commands.handle(await self.ctx(**kw), body)
+        assert outcome is not None
+        return outcome
+
+
+async def make_harness(
+    tmp_path: Path, now: datetime, *, catalogs: Catalogs | None = None, **sections: Any
+) -> Harness:
+    raw: dict[str, Any] = {
+        "matrix": {
+            "homeserver": "https://h.example.org",
+            "user_id": "@bot:example.org",
+            "password": "secret-pw",
+        },
+    }
+    for name, values in sections.items():
+        raw[name] = values
+    config = parse_config(raw, env={}, base_dir=tmp_path)
+    assert isinstance(config, Config), config
+    db = await Database.open(tmp_path / "db.sqlite", now=now)
+    nodes, windows, outbox = NodeStore(db), WindowStore(db), OutboxStore(db)
+    voices = Voices(catalogs or Catalogs.source_only(), config.default_language)
+    clock = lambda: now  # noqa: E731 - the harness's time stands still
+    runner = Runner(
+        ctx=FlowContext(
+            settings=Settings.from_config(config), voices=voices, calendar=shipped_calendar()
+        ),
+        windows=windows,
+        nodes=nodes,
+        applier=Applier(changes=ChangeStore(db), scheduler=Scheduler(), notify=lambda: None),
+        clock=clock,
+        salt=b"salt",
+    )
+
+    async def upload(data: bytes, filename: str, mimetype: str, room_id: str) -> dict[str, Any]:
+        return {"msgtype": "m.file", "body": filename, "url": "mxc://x/y", "size": len(data)}
+
+    commands = build_commands(
+        Services(
+            config=config,
+            nodes=nodes,
+            windows=windows,
+            runner=runner,
+            calendar=shipped_calendar(),
+            voices=voices,
+            upload=upload,
+        )
+    )
+    return Harness(
+        config=config,
+        db=db,
+        nodes=nodes,
+        windows=windows,
+        outbox=outbox,
+        voices=voices,
+        runner=runner,
+        commands=commands,
+        now=now,
+    )
