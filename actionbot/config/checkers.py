@@ -1,0 +1,187 @@
+"""Field checkers: each turns a raw YAML value into its typed value, or a :class:`Bad`.
+
+A checker never raises; a :class:`Bad` carries the message shown next to the field's
+path, so every problem in the file can be reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from actionbot.core.durations import DurationError, parse_duration
+from actionbot.core.nodes import NodeError, validate_timezone
+from actionbot.core.reminders import parse_offsets
+from actionbot.core.servers import ANY_SERVER, is_user_id
+from actionbot.core.when import WhenError, parse_at
+from actionbot.render.languages import LANGUAGES, normalise_language
+
+# A checker turns a raw YAML value into the typed value, or returns an error message.
+Checker = Callable[[Any], Any]
+
+
+class Bad(str):
+    """A checker's error message (a distinct type so a valid str is never mistaken)."""
+
+
+def string(value: Any) -> Any:
+    if not isinstance(value, str):
+        return Bad(f"must be a string, got {type(value).__name__}")
+    return value
+
+
+def nonempty(value: Any) -> Any:
+    value = string(value)
+    if isinstance(value, Bad):
+        return value
+    return value if value.strip() else Bad("must not be empty")
+
+
+def url(value: Any) -> Any:
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    if not value.startswith(("http://", "https://")):
+        return Bad("must start with https:// (or http:// for a local test server)")
+    return value.rstrip("/")
+
+
+def user_id(value: Any) -> Any:
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    return value if is_user_id(value) else Bad("must be a Matrix user id like @bot:example.org")
+
+
+def room_id(value: Any) -> Any:
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    return value if value.startswith("!") else Bad("must be a room id starting with '!'")
+
+
+def int_range(low: int, high: int) -> Checker:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return Bad(f"must be a whole number, got {type(value).__name__}")
+        if not low <= value <= high:
+            return Bad(f"must be between {low} and {high}")
+        return value
+
+    return check
+
+
+def choice(options: tuple[str, ...], *, upper: bool = False) -> Checker:
+    def check(value: Any) -> Any:
+        value = string(value)
+        if isinstance(value, Bad):
+            return value
+        value = value.upper() if upper else value.lower()
+        return value if value in options else Bad(f"must be one of: {', '.join(options)}")
+
+    return check
+
+
+def duration(value: Any) -> Any:
+    if isinstance(value, bool):
+        return Bad("must be a duration like 30s, 15m or 1h")
+    if isinstance(value, int):
+        return timedelta(seconds=value) if value >= 0 else Bad("must not be negative")
+    value = string(value)
+    if isinstance(value, Bad):
+        return value
+    parsed = parse_duration(value)
+    return Bad(parsed.message) if isinstance(parsed, DurationError) else parsed
+
+
+def at_least(minimum: timedelta, check: Checker) -> Checker:
+    def wrapped(value: Any) -> Any:
+        result = check(value)
+        if isinstance(result, Bad) or result >= minimum:
+            return result
+        return Bad(f"must be at least {int(minimum.total_seconds())}s")
+
+    return wrapped
+
+
+def list_of(item: Checker) -> Checker:
+    def check(value: Any) -> Any:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            return Bad(f"must be a list, got {type(value).__name__}")
+        out = []
+        for index, entry in enumerate(value):
+            checked = item(entry)
+            if isinstance(checked, Bad):
+                return Bad(f"item {index + 1}: {checked}")
+            out.append(checked)
+        return tuple(out)
+
+    return check
+
+
+def server(value: Any) -> Any:
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    if value != ANY_SERVER and ("/" in value or value.startswith("@")):
+        return Bad(f"'{value}' is not a server name (write example.org, not a URL or user)")
+    return value
+
+
+def zone(value: Any) -> Any:
+    value = string(value)
+    if isinstance(value, Bad):
+        return value
+    key = validate_timezone(value)
+    if isinstance(key, NodeError):
+        return Bad(f"'{value}' is not a known time zone; use e.g. Europe/Kyiv or UTC")
+    return key
+
+
+def language(value: Any) -> Any:
+    value = string(value)
+    if isinstance(value, Bad):
+        return value
+    code = normalise_language(value)
+    if code is None:
+        return Bad(f"'{value}' is not a shipped language; use one of: {', '.join(LANGUAGES)}")
+    return code
+
+
+def fraction(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Bad(f"must be a number between 0 and 1, got {type(value).__name__}")
+    return float(value) if 0 < value <= 1 else Bad("must be more than 0 and at most 1")
+
+
+def boolean(value: Any) -> Any:
+    return value if isinstance(value, bool) else Bad("must be true or false")
+
+
+def clock_spec(value: Any) -> Any:
+    """``HH:MM`` followed by ``local``, ``UTC`` or an IANA zone, e.g. ``12:00 local``."""
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    words = value.split()
+    parsed = parse_at(["at", *words])
+    if isinstance(parsed, WhenError) or len(words) < 2 or parsed[1] is None:
+        return Bad("must be a time and a zone, e.g. '12:00 local' or '18:00 UTC'")
+    return parsed[1]
+
+
+def offsets(value: Any) -> Any:
+    items = list_of(nonempty)(value)
+    if isinstance(items, Bad):
+        return items
+    parsed = parse_offsets(items)
+    return Bad(parsed) if isinstance(parsed, str) else tuple(parsed)
+
+
+def path(value: Any) -> Any:
+    value = nonempty(value)
+    return value if isinstance(value, Bad) else Path(value).expanduser()

@@ -1,0 +1,93 @@
+"""The schema table: ``section -> key -> Field`` (the Config attribute a key fills and
+the checker for its value). Adding a setting means one row here and one Config field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from actionbot.config.checkers import (
+    Checker,
+    at_least,
+    boolean,
+    choice,
+    clock_spec,
+    duration,
+    fraction,
+    int_range,
+    language,
+    list_of,
+    nonempty,
+    offsets,
+    path,
+    room_id,
+    server,
+    url,
+    user_id,
+    zone,
+)
+
+TRUST_POLICIES = ("tofu", "all")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Field:
+    attr: str
+    check: Checker
+    required: bool = False
+
+
+# The schema: section -> key -> Field (the Config attribute it fills and how to check it).
+SCHEMA: dict[str, dict[str, Field]] = {
+    "matrix": {
+        "homeserver": Field("homeserver", url, required=True),
+        "user_id": Field("user_id", user_id, required=True),
+        "password": Field("password", nonempty),
+        "access_token": Field("access_token", nonempty),
+        "device_name": Field("device_name", nonempty),
+        "allowed_servers": Field("allowed_servers", list_of(server)),
+        "trust": Field("trust", choice(TRUST_POLICIES)),
+    },
+    "bot": {
+        "command_prefix": Field("command_prefix", nonempty),
+        "coordination_room": Field("coordination_room", room_id),
+        "coordinators": Field("coordinators", list_of(user_id)),
+        "register_min_power_level": Field("register_min_power_level", int_range(0, 100)),
+        "max_command_age": Field("max_command_age", duration),
+        "undecryptable_hint_delay": Field("undecryptable_hint_delay", duration),
+        "default_timezone": Field("default_timezone", zone),
+        "default_language": Field("default_language", language),
+    },
+    "store": {
+        "path": Field("store_path", path),
+    },
+    "sending": {
+        "concurrency": Field("send_concurrency", int_range(1, 64)),
+        "max_attempts": Field("send_max_attempts", int_range(1, 100)),
+        "retry_base": Field("send_retry_base", duration),
+        "retry_cap": Field("send_retry_cap", duration),
+        "sync_timeout": Field("sync_timeout", at_least(timedelta(seconds=1), duration)),
+    },
+    "windows": {
+        "default_duration": Field("window_default_duration", duration),
+        "default_time": Field("window_default_time", clock_spec),
+        "reminders": Field("reminder_offsets", offsets),
+        "late_grace": Field("reminder_late_grace", duration),
+        "late_after": Field("reminder_late_after", duration),
+        "calendar_file": Field("calendar_file", path),
+        "proposers": Field("proposers", choice(("anyone", "moderators"))),
+    },
+    "decisions": {
+        "period": Field("decision_period", duration),
+        "quorum": Field("quorum", fraction),
+        "consensus_only": Field("consensus_only", boolean),
+        "voters": Field("voters", choice(("moderators", "anyone"))),
+        "polls": Field("polls", boolean),
+    },
+    "logging": {
+        "level": Field("log_level", choice(LOG_LEVELS, upper=True)),
+        "format": Field("log_format", choice(LOG_FORMATS)),
+    },
+}

@@ -1,0 +1,107 @@
+"""Rooms: joining and leaving, whether a room is encrypted, and power levels.
+
+Power levels are read from the server's current room state, not nio's cache, and a
+lookup that fails counts as "not a moderator" (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from nio import AsyncClient, JoinError, RoomLeaveError
+
+from actionbot.core.power import effective_level
+from actionbot.matrix.results import NETWORK_ERRORS, error_text
+
+# A state lookup that failed (as opposed to "no such event").
+_UNKNOWN: dict[str, Any] = {"unknown": True}
+
+
+async def join(client: AsyncClient, room_id: str) -> str | None:
+    """Join a room; return None on success or the reason it failed."""
+    try:
+        resp = await client.join(room_id)
+    except NETWORK_ERRORS as exc:
+        return f"network: {type(exc).__name__}"
+    return error_text(resp) if isinstance(resp, JoinError) else None
+
+
+async def leave(client: AsyncClient, room_id: str) -> str | None:
+    """Leave a room; return None on success or the reason it failed."""
+    try:
+        resp = await client.room_leave(room_id)
+    except NETWORK_ERRORS as exc:
+        return f"network: {type(exc).__name__}"
+    return error_text(resp) if isinstance(resp, RoomLeaveError) else None
+
+
+def is_encrypted(client: AsyncClient, room_id: str) -> bool:
+    room = client.rooms.get(room_id)
+    return bool(room and room.encrypted)
+
+
+async def power_level(client: AsyncClient, room_id: str, user_id: str) -> int:
+    """The user's effective power level, read from the server's current room state.
+
+    Asked of the server (not nio's cached state) because permission checks are rare
+    and must be right, and nio does not know v12 rooms' privileged creators.
+    """
+    create = await _state_event(client, room_id, "m.room.create")
+    levels = await _state_event(client, room_id, "m.room.power_levels")
+    # Fail closed: if the server could not tell us, nobody is a moderator.
+    if create is None or create is _UNKNOWN or levels is _UNKNOWN:
+        return 0
+    return effective_level(
+        user_id=user_id,
+        create_event=create,
+        power_levels=levels.get("content") if levels else None,
+    )
+
+
+async def _state_event(client: AsyncClient, room_id: str, event_type: str) -> dict[str, Any] | None:
+    path = (
+        f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state/"
+        f"{quote(event_type, safe='')}/?format=event"
+    )
+    try:
+        resp = await client.send(
+            "GET", path, headers={"Authorization": f"Bearer {client.access_token}"}
+        )
+        if resp.status == 404:
+            return None  # the room has no such state event
+        if resp.status != 200:
+            return _UNKNOWN
+        data = await resp.json()
+    except NETWORK_ERRORS:
+        return _UNKNOWN
+    if not isinstance(data, dict):
+        return _UNKNOWN
+    if "content" not in data or "sender" not in data:
+        # A server that ignores ?format=event returned only the content; find the
+        # event (with its sender, which v12 rooms need) in the full room state.
+        return await _state_event_from_full_state(client, room_id, event_type)
+    return data
+
+
+async def _state_event_from_full_state(
+    client: AsyncClient, room_id: str, event_type: str
+) -> dict[str, Any] | None:
+    path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state"
+    try:
+        resp = await client.send(
+            "GET", path, headers={"Authorization": f"Bearer {client.access_token}"}
+        )
+        if resp.status != 200:
+            return _UNKNOWN
+        events = await resp.json()
+    except NETWORK_ERRORS:
+        return _UNKNOWN
+    for event in events if isinstance(events, list) else []:
+        if (
+            isinstance(event, dict)
+            and event.get("type") == event_type
+            and (event.get("state_key") == "")
+        ):
+            return event
+    return None
