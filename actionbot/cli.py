@@ -105,6 +105,16 @@ async def _windows_json(config: Config) -> list[dict]:
         await db.close()
 
 
+def _when_text(record: dict) -> str:
+    """One instant in UTC, or a wave's local time and date (the anchor's date when it is
+    a moon phase, which falls on different days east and west)."""
+    if record["start_utc"]:
+        return str(record["start_utc"])
+    clock = str(record["local_time"] or "")[:5]
+    day = record["local_date"] or str(record["anchor_utc"] or "")[:10]
+    return f"{day} {clock} local (wave)"
+
+
 def cmd_windows(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
@@ -117,15 +127,17 @@ def cmd_windows(args: argparse.Namespace) -> int:
         print(json.dumps(windows, indent=2, ensure_ascii=False))
     else:
         for w in windows:
-            print(
-                f"{w['id']}  {w['state']:<9} {w['start_utc'] or w['local_time'] or '':<26} "
-                f"{w['title']}"
-            )
+            print(f"{w['id']}  {w['state']:<9} {_when_text(w):<32} {w['title']}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="actionbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="actionbot",
+        description="A Matrix bot that helps collectives coordinate synchronized action windows.",
+        epilog="Exit codes: 0 ok, 2 bad config or login refused, 3 the homeserver revoked "
+        "the session.",
+    )
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot")

@@ -78,6 +78,52 @@ def compose(
         salt=salt,
     )
 
+    router = _router(
+        config=config,
+        connection=connection,
+        runner=runner,
+        calendar=calendar,
+        stores=(nodes, windows, outbox, handled),
+        voices=voices,
+        notify=notify,
+        clock=clock,
+    )
+    sync = SyncLoop(
+        config=config,
+        connection=connection,
+        sessions=sessions,
+        router=router,
+        after_first=after_first,  # type: ignore[arg-type]
+        ready=ready,
+    )
+    return Parts(
+        db=db,
+        connection=connection,
+        outbox=outbox,
+        sender=sender,
+        windows=windows,
+        nodes=nodes,
+        scheduler=scheduler,
+        runner=runner,
+        router=router,
+        sync=sync,
+    )
+
+
+def _router(
+    *,
+    config: Config,
+    connection: Connection,
+    runner: Runner,
+    calendar: Calendar,
+    stores: tuple[NodeStore, WindowStore, OutboxStore, EventLog],
+    voices: Voices,
+    notify: Callable[[], None],
+    clock: Callable[[], datetime],
+) -> Router:
+    """The inbound side: one handler per event kind, and the router that picks them."""
+    nodes, windows, outbox, handled = stores
+
     async def upload(data: bytes, filename: str, mimetype: str, room_id: str):
         result = await connection.upload_file(
             data, filename=filename, mimetype=mimetype, room_id=room_id
@@ -115,7 +161,7 @@ def compose(
         notify=notify,
         clock=clock,
     )
-    router = Router(
+    return Router(
         config=config,
         me=connection.user_id,
         invites=InviteHandler(
@@ -142,24 +188,4 @@ def compose(
         ),
         media=MediaHandler(),
         clock=clock,
-    )
-    sync = SyncLoop(
-        config=config,
-        connection=connection,
-        sessions=sessions,
-        router=router,
-        after_first=after_first,  # type: ignore[arg-type]
-        ready=ready,
-    )
-    return Parts(
-        db=db,
-        connection=connection,
-        outbox=outbox,
-        sender=sender,
-        windows=windows,
-        nodes=nodes,
-        scheduler=scheduler,
-        runner=runner,
-        router=router,
-        sync=sync,
     )

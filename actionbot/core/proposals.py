@@ -49,20 +49,7 @@ def _take(words: list[str], keyword: str, count: int) -> tuple[list[str], list[s
     return words[:index] + words[index + 1 + count :], taken
 
 
-def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Proposal | WhenError:
-    """Only the first line is the proposal: a pasted command on a later line is never
-    swallowed into the title. ``months``: month names (see :func:`parse_when`)."""
-    text = text.split("\n", 1)[0]
-    if ";" not in text:
-        return WhenError(fault=Fault.NEEDS_SEMICOLON, example="next full moon at 20:00 local")
-    spec, title = text.split(";", 1)
-    title = " ".join(title.split())
-    if not title:
-        return WhenError(fault=Fault.NEEDS_TITLE, example=spec.strip() or "next full moon")
-    if len(title) > TITLE_MAX:
-        return WhenError(fault=Fault.TITLE_TOO_LONG, values={"max": TITLE_MAX})
-    words = spec.split()
-
+def _gesture(words: list[str]) -> tuple[list[str], str | None] | WhenError:
     gesture = None
     for word in list(words):
         if word.lower().startswith("gesture="):
@@ -73,46 +60,41 @@ def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Propos
                     values={"word": gesture},
                     example="next full moon gesture=candles",
                 )
-            words.remove(word)
+            words = [w for w in words if w is not word]
+    return words, gesture
 
-    duration = None
+
+def _duration(words: list[str]) -> tuple[list[str], timedelta | None] | WhenError:
     words, taken = _take(words, "for", 1)
-    if taken is not None:
-        if not taken:
-            return WhenError(fault=Fault.FOR_NEEDS_DURATION, example="next full moon for 1h")
-        parsed = parse_duration(taken[0])
-        if isinstance(parsed, DurationError) and parsed.reason != "too-long":
-            return WhenError(
-                fault=Fault.NOT_A_DURATION,
-                values={"word": taken[0]},
-                example="next full moon for 30m",
-            )
-        if isinstance(parsed, DurationError) or parsed > MAX_DURATION:
-            return WhenError(fault=Fault.DURATION_TOO_LONG, example="next full moon for 2d")
-        duration = parsed
+    if taken is None:
+        return words, None
+    if not taken:
+        return WhenError(fault=Fault.FOR_NEEDS_DURATION, example="next full moon for 1h")
+    parsed = parse_duration(taken[0])
+    if isinstance(parsed, DurationError) and parsed.reason != "too-long":
+        return WhenError(
+            fault=Fault.NOT_A_DURATION, values={"word": taken[0]}, example="next full moon for 30m"
+        )
+    if isinstance(parsed, DurationError) or parsed > MAX_DURATION:
+        return WhenError(fault=Fault.DURATION_TOO_LONG, example="next full moon for 2d")
+    return words, parsed
 
-    recurrence = None
+
+def _recurrence(words: list[str]) -> tuple[list[str], str | None] | WhenError:
     lower = [w.lower() for w in words]
-    if "every" in lower:
-        index = lower.index("every")
-        if lower[index + 1 : index + 2] == ["year"]:
-            recurrence, words = "year", words[:index] + words[index + 2 :]
-        elif " ".join(lower[index + 1 : index + 3]) in PHASES:
-            recurrence = " ".join(lower[index + 1 : index + 3])
-            words = words[:index] + words[index + 3 :]
-        else:
-            return WhenError(
-                fault=Fault.EVERY_NEEDS_WHAT,
-                example="next full moon at 20:00 local every full moon",
-            )
+    if "every" not in lower:
+        return words, None
+    index = lower.index("every")
+    if lower[index + 1 : index + 2] == ["year"]:
+        return words[:index] + words[index + 2 :], "year"
+    if " ".join(lower[index + 1 : index + 3]) in PHASES:
+        return words[:index] + words[index + 3 :], " ".join(lower[index + 1 : index + 3])
+    return WhenError(
+        fault=Fault.EVERY_NEEDS_WHAT, example="next full moon at 20:00 local every full moon"
+    )
 
-    at = parse_at(words)
-    if isinstance(at, WhenError):
-        return at
-    words, clock = at
-    when = parse_when(words, clock, months)
-    if isinstance(when, WhenError):
-        return when
+
+def _check_recurrence(when: When, recurrence: str | None) -> WhenError | None:
     if recurrence == "year" and not isinstance(when, Explicit | Dated):
         return WhenError(
             fault=Fault.EVERY_YEAR_NEEDS_DATE,
@@ -126,6 +108,39 @@ def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Propos
             values={"phase": recurrence},
             example=f"next {recurrence} at 20:00 local every {recurrence}",
         )
+    return None
+
+
+def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Proposal | WhenError:
+    """Only the first line is the proposal: a pasted command on a later line is never
+    swallowed into the title. ``months``: month names (see :func:`parse_when`)."""
+    text = text.split("\n", 1)[0]
+    if ";" not in text:
+        return WhenError(fault=Fault.NEEDS_SEMICOLON, example="next full moon at 20:00 local")
+    spec, title = text.split(";", 1)
+    title = " ".join(title.split())
+    if not title:
+        return WhenError(fault=Fault.NEEDS_TITLE, example=spec.strip() or "next full moon")
+    if len(title) > TITLE_MAX:
+        return WhenError(fault=Fault.TITLE_TOO_LONG, values={"max": TITLE_MAX})
+    gesture = _gesture(spec.split())
+    if isinstance(gesture, WhenError):
+        return gesture
+    duration = _duration(gesture[0])
+    if isinstance(duration, WhenError):
+        return duration
+    recurrence = _recurrence(duration[0])
+    if isinstance(recurrence, WhenError):
+        return recurrence
+    at = parse_at(recurrence[0])
+    if isinstance(at, WhenError):
+        return at
+    when = parse_when(at[0], at[1], months)
+    if isinstance(when, WhenError):
+        return when
+    mismatch = _check_recurrence(when, recurrence[1])
+    if mismatch is not None:
+        return mismatch
     return Proposal(
-        when=when, title=title, duration=duration, recurrence=recurrence, gesture=gesture
+        when=when, title=title, duration=duration[1], recurrence=recurrence[1], gesture=gesture[1]
     )

@@ -86,6 +86,10 @@ def new_window(
     # start still ahead (a wave may already have passed further east), so an approval
     # at the deadline still leaves time for the start reminders.
     deadline = max(now, min(now + ctx.settings.decision_period, now + (first - now) / 2))
+    # Shown to people: a whole minute reads better, when that still leaves time.
+    rounded = deadline.replace(second=0, microsecond=0)
+    if rounded > now and rounded < first:
+        deadline = rounded
     notes = window.notes
     if window.mode == "local":
         passed = [n.name for n in nodes if window.node_start(n)[0] <= now]

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from actionbot.config import Config
 from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
-from actionbot.matrix.connection import Connection, RateLimited, Sent
+from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
 from actionbot.matrix.content import notice_content
 from actionbot.render.system import delivery_failed
 from actionbot.render.voice import Voice
@@ -109,59 +109,54 @@ class OutboxSender:
                         extra={"key": row.key, "room_id": row.room_id, "event_id": result.event_id},
                     )
                 elif isinstance(result, RateLimited):
-                    self._paused_until = now + result.retry_after
-                    await self._outbox.mark_retry(
-                        row.id,
-                        error="rate limited (429)",
-                        next_attempt_at=self._paused_until,
-                        now=now,
-                        count_attempt=False,
-                    )
-                    log.warning(
-                        "rate limited by the homeserver; backing off",
-                        extra={
-                            "retry_after_ms": int(result.retry_after.total_seconds() * 1000),
-                            "room_id": row.room_id,
-                        },
-                    )
+                    await self._rate_limited(row, result, now)
                 else:
-                    attempts = row.attempts + 1
-                    if result.permanent or attempts >= self._config.send_max_attempts:
-                        await self._outbox.mark_failed(row.id, error=result.reason, now=now)
-                        await self._report_failure(row, attempts, result.reason)
-                        log.error(
-                            "message could not be delivered; giving up",
-                            extra={
-                                "key": row.key,
-                                "room_id": row.room_id,
-                                "attempts": attempts,
-                                "reason": result.reason,
-                            },
-                        )
-                    else:
-                        delay = retry_delay(
-                            attempts,
-                            base=self._config.send_retry_base,
-                            cap=self._config.send_retry_cap,
-                        )
-                        await self._outbox.mark_retry(
-                            row.id, error=result.reason, next_attempt_at=now + delay, now=now
-                        )
-                        log.warning(
-                            "send failed; will retry",
-                            extra={
-                                "key": row.key,
-                                "room_id": row.room_id,
-                                "attempts": attempts,
-                                "reason": result.reason,
-                                "retry_in_s": delay.total_seconds(),
-                            },
-                        )
+                    await self._failed(row, result, now)
         except Exception:
             log.exception("outbox delivery crashed", extra={"key": row.key})
         finally:
             self._busy_rooms.discard(row.room_id)
             self._wake.set()
+
+    async def _rate_limited(self, row: OutboxRow, result: RateLimited, now: datetime) -> None:
+        """Pause every send (limits are per account); the attempt does not count."""
+        self._paused_until = now + result.retry_after
+        await self._outbox.mark_retry(
+            row.id,
+            error="rate limited (429)",
+            next_attempt_at=self._paused_until,
+            now=now,
+            count_attempt=False,
+        )
+        log.warning(
+            "rate limited by the homeserver; backing off",
+            extra={
+                "retry_after_ms": int(result.retry_after.total_seconds() * 1000),
+                "room_id": row.room_id,
+            },
+        )
+
+    async def _failed(self, row: OutboxRow, result: SendFailed, now: datetime) -> None:
+        """Retry with back-off, or give up (permanent error, attempts used) and report it."""
+        attempts = row.attempts + 1
+        extra = {
+            "key": row.key,
+            "room_id": row.room_id,
+            "attempts": attempts,
+            "reason": result.reason,
+        }
+        if result.permanent or attempts >= self._config.send_max_attempts:
+            await self._outbox.mark_failed(row.id, error=result.reason, now=now)
+            await self._report_failure(row, attempts, result.reason)
+            log.error("message could not be delivered; giving up", extra=extra)
+            return
+        delay = retry_delay(
+            attempts, base=self._config.send_retry_base, cap=self._config.send_retry_cap
+        )
+        await self._outbox.mark_retry(
+            row.id, error=result.reason, next_attempt_at=now + delay, now=now
+        )
+        log.warning("send failed; will retry", extra={**extra, "retry_in_s": delay.total_seconds()})
 
     async def _report_failure(self, row: OutboxRow, attempts: int, reason: str) -> None:
         """Tell the coordinators that something could not be delivered (never silently)."""

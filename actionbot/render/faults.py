@@ -12,7 +12,7 @@ from datetime import datetime
 from actionbot.core.when import Fault, WhenError
 from actionbot.render.reply import Reply, code, error_reply
 from actionbot.render.voice import Voice
-from actionbot.render.words import N_, phase
+from actionbot.render.words import N_
 
 SENTENCES: dict[Fault, str] = {
     # Translators: quote marks: use your language's own (« », „ “, …) around {word}.
@@ -57,9 +57,14 @@ SENTENCES: dict[Fault, str] = {
         "“{word}” is not a duration: write a number and a unit, e.g. 30m, 1h or 2d."
     ),
     Fault.DURATION_TOO_LONG: N_("A window lasts at most 30 days."),
-    Fault.EVERY_NEEDS_WHAT: N_("After “every”, write “year” or a moon phase."),
+    Fault.EVERY_NEEDS_WHAT: N_(
+        "After “every”, write “year” or a moon phase: full moon, new moon, first quarter or last quarter."
+    ),
     Fault.EVERY_YEAR_NEEDS_DATE: N_("“every year” goes with a date or an anniversary."),
-    Fault.EVERY_PHASE_MISMATCH: N_("“every {phase}” goes with a window on that phase."),
+    # Translators: {phase} stays in English, as people type it (e.g. "full moon").
+    Fault.EVERY_PHASE_MISMATCH: N_(
+        "“every {phase}” only goes with a window on the {phase} itself."
+    ),
 }
 
 
@@ -71,8 +76,6 @@ def when_error(voice: Voice, error: WhenError, prefix: str, *, near: bool = True
         now = values["now"]
         assert isinstance(when, datetime) and isinstance(now, datetime)
         values = {"when": voice.moment(when), "ago": voice.countdown(now, when)}
-    if error.fault is Fault.EVERY_PHASE_MISMATCH:
-        values["phase"] = phase(voice, str(values.get("phase", "")))
     lines: list = [voice._(SENTENCES[error.fault], **values)]
     if near and values.get("near"):
         lines.append(voice._("Did you mean: {ids}?", ids=code(str(values["near"]))))

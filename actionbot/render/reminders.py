@@ -72,7 +72,7 @@ def skipped(
     return reply(
         voice._(
             # Translators: {what} is "the reminder 1 day before", "the reminder at the start" or "… at the end".
-            "Reminder skipped: {what} for node {node}, window {id} {title}.",
+            "Skipped: {what} for node {node}, window {id} {title}.",
             what=offset_text(voice, item, start - item.due),
             node=bold(node.name),
             id=code(window.id),

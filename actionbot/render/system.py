@@ -61,7 +61,7 @@ def anniversaries(voice: Voice, entries: Sequence[Anniversary], page: int, prefi
     pages = max(1, -(-len(entries) // ANNIVERSARIES_PER_PAGE))
     if not 1 <= page <= pages:
         return error_reply(
-            voice._("There are {pages} pages; ask for one from 1 to {pages}.", pages=pages),
+            voice._("Choose a page from 1 to {pages}.", pages=pages),
             voice._("Example: {command}", command=code(f"{prefix}anniversaries 1")),
         )
     chunk = entries[(page - 1) * ANNIVERSARIES_PER_PAGE : page * ANNIVERSARIES_PER_PAGE]
@@ -86,7 +86,7 @@ def anniversaries(voice: Voice, entries: Sequence[Anniversary], page: int, prefi
         )
     lines.append(
         voice._(
-            "Propose one with {command}.",
+            "Propose a window on an anniversary: {command}",
             command=code(f"{prefix}window propose anniversary <id> at 12:00 local; <title>"),
         )
     )

@@ -76,7 +76,9 @@ class Voice:
 
     def either(self, items: list[Span]) -> Line:
         """``a or b`` / ``a, b ou c``, keeping each item's style (Babel's list patterns)."""
-        pattern = format_list([f"{{{i}}}" for i in range(len(items))], style="or", locale=self.locale)
+        pattern = format_list(
+            [f"{{{i}}}" for i in range(len(items))], style="or", locale=self.locale
+        )
         return fill(pattern, {str(i): item for i, item in enumerate(items)})
 
     def s(self, line: Line) -> str:

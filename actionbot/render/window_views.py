@@ -65,7 +65,7 @@ def show(
     now: datetime,
 ) -> Reply:
     lines = summary(voice, window, node, now)
-    if window.decision:
+    if window.decision and window.decision != str(window.state):
         lines.append(
             voice._(
                 "State: {state} ({how})",
@@ -94,18 +94,7 @@ def show(
 
 
 def moon(voice: Voice, phases: Sequence[tuple[str, datetime]], now: datetime) -> Reply:
-    lines: Lines = [
-        bold(
-            voice.s(
-                voice.ngettext(
-                    "Next {count} moon phase ({zone})",
-                    "Next {count} moon phases ({zone})",
-                    len(phases),
-                    zone=voice.zone,
-                )
-            )
-        )
-    ]
+    lines: Lines = [bold(voice.s(voice._("Next moon phases ({zone})", zone=voice.zone)))]
     for name, moment in phases:
         lines.append(
             voice._(

@@ -47,7 +47,7 @@ HOW = {
     How.CONSENSUS: N_("by consensus"),
     How.MAJORITY: N_("by majority"),
     How.PENDING: N_("not decided yet"),
-    How.BLOCKED: N_("blocked"),
+    How.BLOCKED: N_("blocked by a node"),
     How.NO_CONSENSUS: N_("no consensus: too few yes votes"),
     How.MAJORITY_AGAINST: N_("the majority voted against"),
     How.NOBODY_VOTED: N_("nobody voted"),

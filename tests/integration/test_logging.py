@@ -20,7 +20,7 @@ async def test_logs_hold_no_secrets_or_bodies(new_user, make_bot, synapse) -> No
     try:
         bot = None
         alice = await new_user("alice")
-        secret_word = "Zebracrossing7713"
+        secret_word = "Zebracrossingquux"
         # The bot logs at DEBUG, the most talkative level.
         bot = await make_bot(logging__level="DEBUG")
         setup_logging(level="DEBUG", secrets=[bot.config.password], stream=stream)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.speech import said, voice
+
 pytestmark = pytest.mark.integration
 
 
@@ -39,7 +41,9 @@ async def test_register_needs_moderator_and_announces_to_coordination_room(
     accepted = await alice.send_text(room, "!node register Kyiv Collective tz=Europe/Kyiv lang=uk")
     answer = await alice.wait_for_reply(room, accepted)
     body = answer.content["body"]
-    assert "now a node" in body and "Kyiv Collective" in body and "Europe/Kyiv" in body
+    uk = voice("uk")
+    assert said(uk, "This room is now a node of the network:") in body
+    assert "Kyiv Collective" in body and "Europe/Kyiv" in body
 
     # The coordination room hears about the node, by name, and never about a person.
     announced = await alice.wait_for(
@@ -52,8 +56,8 @@ async def test_register_needs_moderator_and_announces_to_coordination_room(
     listing = await bob.send_text(room, "!nodes")
     answer = await bob.wait_for_reply(room, listing)
     body = answer.content["body"]
-    assert "1 node in the network" in body
-    assert "Kyiv Collective — time zone Europe/Kyiv, language uk, homeserver localhost" in body
+    assert uk.s(uk.ngettext("{count} node in the network", "{count} nodes in the network", 1)) in body
+    assert "Kyiv Collective" in body and "Europe/Kyiv" in body and "localhost" in body
     assert alice.user_id not in body and bob.user_id not in body
 
     # A second room cannot take the same name (case-insensitively).
@@ -71,6 +75,6 @@ async def test_configured_coordinator_may_register_without_power(new_user, synap
     room = await alice.create_room(encrypted=False, invite=[bot.user_id, carol.user_id])
     await carol.join(room)
     await carol.wait_for(lambda s: s.room_id == room and _is_notice_from(bot.user_id)(s))
-    command = await carol.send_text(room, "!node register Lisboa tz=Europe/Lisbon lang=pt")
+    command = await carol.send_text(room, "!node register Lisboa tz=Europe/Lisbon lang=pt-PT")
     answer = await carol.wait_for_reply(room, command)
-    assert "now a node" in answer.content["body"]
+    assert said(voice("pt-PT"), "This room is now a node of the network:") in answer.content["body"]

@@ -65,12 +65,23 @@ async def test_unknown_and_malformed_commands_get_friendly_errors(new_user, make
     malformed = await alice.send_text(room, "!node register Kyiv tz=Mars/Olympus")
     reply = await alice.wait_for_reply(room, malformed)
     body = reply.content["body"]
-    assert "Mars/Olympus" in body and "not a known time zone" in body
+    assert "“Mars/Olympus” is not a time zone I know" in body
     assert "Example: `!node register" in body
     assert "Traceback" not in body
 
-    # Ordinary chat is not a command and gets no reply.
+    # Ordinary chat is not a command and gets no reply; nor does a pasted room id.
     chat = await alice.send_text(room, "hello everyone! see you at the square")
+    pasted = await alice.send_text(room, "!ikQqCHhqspYyb6TfHn:example.org is our room")
     barrier = await alice.send_text(room, "!node")
     await alice.wait_for_reply(room, barrier)
     assert alice.replies_to(room, chat) == []
+    assert alice.replies_to(room, pasted) == []
+
+    # A group word alone answers with its sub-commands; an unknown one is echoed as typed.
+    group = await alice.send_text(room, "!window propse next full moon; x")
+    reply = await alice.wait_for_reply(room, group)
+    assert "`!window` has no sub-command “propse”" in reply.content["body"]
+    assert "`!window propose <when>" in reply.content["body"]
+    shouted = await alice.send_text(room, "!NodeZ")
+    reply = await alice.wait_for_reply(room, shouted)
+    assert "Unknown command `!NodeZ`" in reply.content["body"]

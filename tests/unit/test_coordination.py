@@ -182,7 +182,7 @@ async def test_proposal_to_reminders_to_end(env) -> None:
     assert "(late)" in rows[f"reminder:{window.id}:lima1:1h"].content["body"]
     assert f"reminder:{window.id}:kyiv1:start" not in rows
     skipped = rows[f"skipped:{window.id}:kyiv1:start"]
-    assert skipped.room_id == COORD and "Reminder skipped" in skipped.content["body"]
+    assert skipped.room_id == COORD and "Skipped: the reminder" in skipped.content["body"]
     assert "@alice" not in skipped.content["body"]
 
     await coordinator.end_window(window.id)
