@@ -117,7 +117,9 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
                 key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
                 room_id=room,
                 reply=text.announced(
-                    services.voices.default(), stored, updated=existing is not None
+                    services.voices.of(await services.nodes.by_room(room)),
+                    stored,
+                    updated=existing is not None,
                 ),
             ),
         )
