@@ -154,7 +154,7 @@ def _date(word: str) -> date | WhenError:
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         pass
-    return WhenError(fault=Fault.NOT_A_DATE, values={"word": word}, example="2027-03-08 18:00")
+    return WhenError(fault=Fault.NOT_A_DATE, values={"word": word}, example="on 8 march at 18:00")
 
 
 def _phase_at(words: list[str], index: int) -> str | None:
@@ -206,7 +206,7 @@ def parse_when(
     if _DATE.fullmatch(words[0]):
         return _explicit(words, at)
     return WhenError(
-        fault=Fault.UNKNOWN_TIME, values={"words": " ".join(words)}, example="2027-03-08 18:00"
+        fault=Fault.UNKNOWN_TIME, values={"words": " ".join(words)}, example="on 8 march at 18:00"
     )
 
 
@@ -249,7 +249,9 @@ def _instant(words: list[str], at: ClockTime | None) -> When | WhenError:
         return Instant(instant=instant.astimezone(UTC))
     except (ValueError, OverflowError):
         return WhenError(
-            fault=Fault.NOT_A_REAL_TIME, values={"word": words[0]}, example="2027-03-08T16:00Z"
+            fault=Fault.NOT_A_REAL_TIME,
+            values={"word": words[0]},
+            example="on 8 march at 16:00 UTC",
         )
 
 

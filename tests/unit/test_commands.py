@@ -159,3 +159,78 @@ async def test_handler_crash_becomes_an_apology(commands) -> None:
     outcome = await run(commands, "!nodes")
     assert outcome.reply.is_error and "Something went wrong" in outcome.reply.plain()
     assert "bug" not in outcome.reply.plain() and "Traceback" not in outcome.reply.plain()
+
+
+def test_a_city_zone_may_span_words_in_register() -> None:
+    assert parse_register(EN, ("SP", "tz=sao", "paulo", "lang=PT-br")) == RegisterRequest(
+        name="SP", timezone="America/Sao_Paulo", language="pt"
+    )
+    assert parse_register(EN, ("Kyiv", "Collective", "tz=KYIV")) == RegisterRequest(
+        name="Kyiv Collective", timezone="Europe/Kyiv", language=None
+    )
+
+
+async def test_window_alone_lists_its_sub_commands(commands) -> None:
+    outcome = await run(commands, "!window")
+    text = outcome.reply.plain()
+    assert "`!window` needs one more word" in text and "!window propose <when>" in text
+    assert "Unknown command" not in text
+
+
+async def test_anniversaries_are_listed_in_pages(commands) -> None:
+    first = (await run(commands, "!anniversaries")).reply.plain()
+    assert "`cable-street` — October 4: Battle of Cable Street (1936)" in first
+    assert "Anniversaries, page 1 of" in first
+    refused = await run(commands, "!anniversaries 99")
+    assert refused.reply.is_error and "Choose a page from 1 to" in refused.reply.plain()
+
+
+async def test_windows_are_listed_by_this_nodes_start_and_a_wave_passed_here_is_gone(
+    commands,
+) -> None:
+    await run(commands, "!node register Kyiv tz=Europe/Kyiv", room="!kyiv:x", event="$k")
+    await run(commands, "!node register Lima tz=America/Lima", room="!lima:x", event="$l")
+    # 18:00 local happens in Kyiv at 16:00 UTC, in Lima at 23:00 UTC.
+    await run(commands, "!window propose 2027-03-09 18:00 local; Wave", room="!kyiv:x", event="$w")
+    await run(commands, "!window propose 2027-03-09 20:00 UTC; Global", room="!kyiv:x", event="$g")
+    kyiv = (await run(commands, "!windows", room="!kyiv:x", event="$1")).reply.plain()
+    lima = (await run(commands, "!windows", room="!lima:x", event="$2")).reply.plain()
+    assert kyiv.index("Wave") < kyiv.index("Global")  # 16:00 UTC before 20:00 UTC
+    assert lima.index("Global") < lima.index("Wave")  # 20:00 UTC before 23:00 UTC
+    commands.now = datetime(2027, 3, 9, 17, 0, tzinfo=UTC)  # the wave has started in Kyiv
+    kyiv = (await run(commands, "!windows", room="!kyiv:x", event="$3")).reply.plain()
+    lima = (await run(commands, "!windows", room="!lima:x", event="$4")).reply.plain()
+    assert "Wave" not in kyiv and "Wave" in lima
+
+
+async def test_every_proposal_error_example_can_be_sent_as_it_is(commands) -> None:
+    await run(commands, "!node register Athens tz=Europe/Athens", event="$n")
+    bad = [
+        "next full moon",
+        "next full moon;   ",
+        "next blue moon; t",
+        "2027-02-30 18:00; t",
+        "2027-03-08 25:00; t",
+        "2027-04-08; t",
+        "2027-03-08 18:00 Atlantis/Lost; t",
+        "next full moon for soon; t",
+        "next full moon for; t",
+        "next full moon every week; t",
+        "next full moon every year; t",
+        "next new moon every full moon; t",
+        "on 02-30; t",
+        "anniversary; t",
+        "anniversary nonsense-day; t",
+        "gesture=BAD! next full moon; t",
+        "tomorrow-ish; t",
+        "; t",
+        "2020-01-01 18:00; t",
+    ]
+    for index, text in enumerate(bad):
+        outcome = await run(commands, f"!window propose {text}", event=f"$b{index}")
+        body = outcome.reply.plain()
+        assert outcome.reply.is_error and "I couldn't read" not in body, body
+        (example,) = [line for line in body.splitlines() if line.startswith("Example: ")]
+        command = example.removeprefix("Example: ").strip("`")
+        sent = await run(commands, command, event=f"$x{index}")
+        assert not sent.reply.is_error, (text, command, sent.reply.plain())
