@@ -41,7 +41,7 @@ def parse_invocation(body: str, prefix: str) -> Invocation | None:
     text = strip_reply_fallback(body).strip()
     if not text.startswith(prefix):
         return None
-    line = text.split("\n", 1)[0].strip()
+    line = (text.splitlines() or [""])[0].strip()  # every kind of line break ends it
     rest = line[len(prefix) :]
     words = rest.split()
     if not words or not _WORD.fullmatch(words[0]) or not rest[0].isalpha():

@@ -9,6 +9,7 @@ as a lunar anchor). Every error names the part that is wrong and shows an exampl
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -114,10 +115,13 @@ def _check_recurrence(when: When, recurrence: str | None) -> WhenError | None:
 def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Proposal | WhenError:
     """Only the first line is the proposal: a pasted command on a later line is never
     swallowed into the title. ``months``: month names (see :func:`parse_when`)."""
-    text = text.split("\n", 1)[0]
+    text = (text.splitlines() or [""])[0]  # every kind of line break ends it
     if ";" not in text:
         return WhenError(fault=Fault.NEEDS_SEMICOLON, example="next full moon at 20:00 local")
     spec, title = text.split(";", 1)
+    # Control and format characters (bidi overrides, zero-width marks) are dropped: a title
+    # is shown in every room, and could otherwise make other text there read reversed.
+    title = "".join(c for c in title if not unicodedata.category(c).startswith("C"))
     title = " ".join(title.split())
     if not title:
         return WhenError(fault=Fault.NEEDS_TITLE, example=spec.strip() or "next full moon")

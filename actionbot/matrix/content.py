@@ -58,6 +58,7 @@ def poll_start_content(text: PollText) -> dict[str, Any]:
             "question": {"m.text": [{"body": text.question}]},
             "answers": [{"m.id": key, "m.text": [{"body": label}]} for key, label in text.answers],
         },
+        "m.mentions": {},  # a title must never ping a room or a person
         "org.matrix.msc1767.text": text.fallback,
         "m.text": [{"body": text.fallback}],
         "body": text.fallback,
@@ -68,6 +69,7 @@ def poll_end_content(poll_event_id: str, text: str) -> dict[str, Any]:
     return {
         "m.relates_to": {"rel_type": "m.reference", "event_id": poll_event_id},
         POLL_END: {},
+        "m.mentions": {},
         "org.matrix.msc1767.text": text,
         "m.text": [{"body": text}],
         "body": text,

@@ -75,7 +75,11 @@ def when_error(voice: Voice, error: WhenError, prefix: str, *, near: bool = True
         when = values["when"]
         now = values["now"]
         assert isinstance(when, datetime) and isinstance(now, datetime)
-        values = {"when": voice.moment(when), "ago": voice.countdown(now, when)}
+        try:
+            shown = voice.moment(when)
+        except OverflowError:  # year 1 seen from a zone west of UTC
+            shown = when.isoformat()
+        values = {"when": shown, "ago": voice.countdown(now, when)}
     lines: list = [voice._(SENTENCES[error.fault], **values)]
     if near and values.get("near"):
         lines.append(voice._("Did you mean: {ids}?", ids=code(str(values["near"]))))

@@ -182,7 +182,10 @@ async def test_reminder_too_late_after_a_crash_is_skipped_and_listed(
         bot = await restart_after_second_due(start, config_path, log_path, dead_after_due=4)
 
         report = await alice.wait_for(
-            lambda s: s.room_id == coordination and s.content.get("body", "").startswith("Skipped: the reminder"),
+            lambda s: (
+                s.room_id == coordination
+                and s.content.get("body", "").startswith("Skipped: the reminder")
+            ),
             timeout=60,
         )
         body = report.content["body"]

@@ -56,7 +56,9 @@ async def test_register_needs_moderator_and_announces_to_coordination_room(
     listing = await bob.send_text(room, "!nodes")
     answer = await bob.wait_for_reply(room, listing)
     body = answer.content["body"]
-    assert uk.s(uk.ngettext("{count} node in the network", "{count} nodes in the network", 1)) in body
+    assert (
+        uk.s(uk.ngettext("{count} node in the network", "{count} nodes in the network", 1)) in body
+    )
     assert "Kyiv Collective" in body and "Europe/Kyiv" in body and "localhost" in body
     assert alice.user_id not in body and bob.user_id not in body
 

@@ -86,7 +86,9 @@ async def test_propose_vote_approve_and_remind_in_two_rooms(new_user, make_bot) 
     assert (
         said(uk, "Proposed: {title} — window {id}", title=bold(title), id=code(window_id)) in body
     ), body
-    assert uk.moment(start) in body and f"{start.astimezone(ZoneInfo('Europe/Kyiv')):%H:%M:%S}" in body
+    assert (
+        uk.moment(start) in body and f"{start.astimezone(ZoneInfo('Europe/Kyiv')):%H:%M:%S}" in body
+    )
     assert said(uk, "Decision by {when}.", when=uk.moment(window.deadline)) in body
     assert uk.s(rule_text(uk, Rule(), 2)) in body
     announced = await bob.wait_for(
@@ -284,12 +286,15 @@ async def test_lunar_local_window_show_ics_and_cancel(new_user, make_bot) -> Non
 
     cancel = await alice.send_text(room, f"!window cancel {window_id}")
     answer = await alice.wait_for_reply(room, cancel)
-    assert said(
-        es,
-        "Cancelled window {id} {title}. Every node has been told.",
-        id=code(window_id),
-        title=bold("Luz"),
-    ) in answer.content["body"]
+    assert (
+        said(
+            es,
+            "Cancelled window {id} {title}. Every node has been told.",
+            id=code(window_id),
+            title=bold("Luz"),
+        )
+        in answer.content["body"]
+    )
     listing = await alice.wait_for_reply(room, await alice.send_text(room, "!windows"))
     assert said(es, "No upcoming windows.") in listing.content["body"]
     await asyncio.sleep(0)

@@ -234,3 +234,11 @@ async def test_every_proposal_error_example_can_be_sent_as_it_is(commands) -> No
         command = example.removeprefix("Example: ").strip("`")
         sent = await run(commands, command, event=f"$x{index}")
         assert not sent.reply.is_error, (text, command, sent.reply.plain())
+
+
+async def test_a_past_instant_in_year_one_is_refused_not_crashed(commands) -> None:
+    await run(commands, "!node register Lima tz=America/Lima", room="!lima:x", event="$l")
+    outcome = await run(
+        commands, "!window propose 0001-01-01T00:00Z; t", room="!lima:x", event="$p"
+    )
+    assert outcome.reply.is_error and "Something went wrong" not in outcome.reply.plain()

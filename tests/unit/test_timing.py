@@ -486,3 +486,14 @@ def test_out_of_range_inputs_are_errors_not_crashes(text) -> None:
             result.when, now=NOW, proposer_zone="UTC", calendar=CAL, default_at=NOON_LOCAL
         )
     assert isinstance(result, WhenError), (text, result)
+
+
+@pytest.mark.parametrize("sep", ["\r", "\u2028", "\u2029", "\x85", "\v", "\f"])
+def test_any_line_break_ends_the_proposal(sep) -> None:
+    result = parse_proposal(f"next full moon; Vigil{sep}!vote abcde block")
+    assert isinstance(result, Proposal) and result.title == "Vigil"
+
+
+def test_control_and_bidi_characters_are_dropped_from_titles() -> None:
+    result = parse_proposal("next full moon; Vigil \u202e\u200b\x00 night")
+    assert isinstance(result, Proposal) and result.title == "Vigil night"
