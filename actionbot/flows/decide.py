@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from actionbot.core.decisions import Decision, Vote, decide
 from actionbot.core.nodes import Node
@@ -86,9 +86,12 @@ def new_window(
     # start still ahead (a wave may already have passed further east), so an approval
     # at the deadline still leaves time for the start reminders.
     deadline = max(now, min(now + ctx.settings.decision_period, now + (first - now) / 2))
-    # Shown to people: a whole minute reads better, when that still leaves time.
+    # Shown to people: a whole minute reads better. Round up, never down (rounding down
+    # could close the vote seconds after it opened), and only while it stays before the start.
     rounded = deadline.replace(second=0, microsecond=0)
-    if rounded > now and rounded < first:
+    if rounded < deadline:
+        rounded += timedelta(minutes=1)
+    if rounded < first:
         deadline = rounded
     notes = window.notes
     if window.mode == "local":

@@ -72,7 +72,8 @@ async def test_propose_vote_approve_and_remind_in_two_rooms(new_user, make_bot) 
     )
 
     # A start with seconds is shown with its seconds, in each room's zone and words.
-    start = (datetime.now(UTC) + timedelta(seconds=15)).replace(microsecond=0)
+    # 40 s ahead: the first reminder is 32 s away, so the vote stays open at least 16 s.
+    start = (datetime.now(UTC) + timedelta(seconds=40)).replace(microsecond=0)
     if start.second == 0:
         start += timedelta(seconds=1)
     title = "Minute of silence"

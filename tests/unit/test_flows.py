@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -263,3 +264,34 @@ def test_node_change_replans_its_reminders_and_moves_the_end() -> None:
     assert start.at == datetime(2027, 3, 11, 0, 0, tzinfo=UTC)
     end = next(j for j in effects.schedule if j.id.kind is JobKind.END)
     assert end.at == datetime(2027, 3, 11, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "expected"),
+    [
+        # Half-way to the start is 12:00:40; a whole minute (12:01) still lies before it.
+        (datetime(2027, 3, 1, 11, 59, 50, tzinfo=UTC), "2027-03-01T12:01:30Z", "12:01:00"),
+        # Half-way is 12:00:10 and 12:01 is past the start: kept to the second, never
+        # rounded down to 12:00:00, which would close the vote as it opens.
+        (datetime(2027, 3, 1, 11, 59, 58, tzinfo=UTC), "2027-03-01T12:00:22Z", "12:00:10"),
+        # Already on a whole minute.
+        (datetime(2027, 3, 1, 11, 0, tzinfo=UTC), "2027-03-01T13:00:00Z", "12:00:00"),
+    ],
+)
+def test_deadline_rounds_up_to_a_minute_never_down(now, start, expected) -> None:
+    proposal = parse_proposal(f"{start} for 1m; Vigil")
+    assert isinstance(proposal, Proposal)
+    timing = resolve(
+        proposal.when,
+        now=now,
+        proposer_zone="UTC",
+        calendar=CTX.calendar,
+        default_at=CTX.settings.default_at,
+    )
+    assert isinstance(timing, Timing)
+    ctx = replace(CTX, settings=replace(CTX.settings, offsets=()))
+    made = decide.new_window(
+        ctx, window_id="w1abc", proposal=proposal, timing=timing, proposer=KYIV, nodes=NODES, now=now
+    )
+    assert made.deadline > now
+    assert f"{made.deadline:%H:%M:%S}" == expected
