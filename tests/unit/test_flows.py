@@ -291,7 +291,13 @@ def test_deadline_rounds_up_to_a_minute_never_down(now, start, expected) -> None
     assert isinstance(timing, Timing)
     ctx = replace(CTX, settings=replace(CTX.settings, offsets=()))
     made = decide.new_window(
-        ctx, window_id="w1abc", proposal=proposal, timing=timing, proposer=KYIV, nodes=NODES, now=now
+        ctx,
+        window_id="w1abc",
+        proposal=proposal,
+        timing=timing,
+        proposer=KYIV,
+        nodes=NODES,
+        now=now,
     )
     assert made.deadline > now
     assert f"{made.deadline:%H:%M:%S}" == expected
