@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from actionbot.config import Config
 from actionbot.core.calendar import Calendar
+from actionbot.core.changes import MarkHandled
+from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node
-from actionbot.flows.effects import Notice
+from actionbot.flows.effects import Effects, FileMessage, Message, Notice, Response
 from actionbot.flows.runner import Runner
 from actionbot.render.catalogs import Voices
 from actionbot.render.reply import Reply
@@ -56,6 +58,64 @@ class Outcome:
     reply: Reply
     announcements: tuple[Notice, ...] = ()  # messages for other rooms caused by this command
     files: tuple[dict[str, Any], ...] = ()  # m.file contents, sent after the reply
+    # Already stored, with the handled mark, in the transaction of the flow it answers.
+    recorded: bool = False
+
+
+def answer_messages(outcome: Outcome, room_id: str, event_id: str, sender: str) -> list[Message]:
+    """The reply (to the command, mentioning its sender), its files, and any news for
+    other rooms."""
+    messages: list[Message] = [
+        Notice(
+            key=MessageKey(kind=MessageKind.REPLY, event=event_id),
+            room_id=room_id,
+            reply=outcome.reply,
+            in_reply_to=event_id,
+            mention=sender,
+        )
+    ]
+    messages += [
+        FileMessage(
+            key=MessageKey(kind=MessageKind.FILE, event=event_id, index=index),
+            room_id=room_id,
+            content=content,
+            in_reply_to=event_id,
+        )
+        for index, content in enumerate(outcome.files)
+    ]
+    messages += outcome.announcements
+    return messages
+
+
+R = TypeVar("R")
+
+
+class Answer(Generic[R]):
+    """A command's answer built from the result of the flow it ran, inside the runner, so
+    that it is stored in the flow's own transaction (see :class:`Response`).
+
+    Use: ``answer = Answer(ctx, build)``; pass ``answer.response`` to the runner; then
+    ``answer.outcome()`` is the stored answer, or None if the caller must answer itself.
+    """
+
+    def __init__(self, ctx: CommandContext, build: Callable[[R], Outcome]) -> None:
+        self._ctx = ctx
+        self._build = build
+        self._built: Outcome | None = None
+        self.response: Response[R] = Response(self._effects)
+
+    def _effects(self, result: R) -> Effects:
+        ctx = self._ctx
+        self._built = self._build(result)
+        return Effects(
+            changes=(MarkHandled(event_id=ctx.event_id, room_id=ctx.room_id),),
+            messages=tuple(answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender)),
+        )
+
+    def outcome(self) -> Outcome | None:
+        if not self.response.applied or self._built is None:
+            return None
+        return replace(self._built, recorded=True)
 
 
 Handler = Callable[[CommandContext, Services, tuple[str, ...]], Awaitable[Outcome]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actionbot.commands.context import CommandContext, Outcome, Services
+from actionbot.commands.context import Answer, CommandContext, Outcome, Services
 from actionbot.core.ids import new_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import (
@@ -101,29 +101,29 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
         homeserver=existing.homeserver if existing else server_of(ctx.sender),
         registered_at=existing.registered_at if existing else ctx.now,
     )
-    stored = await services.nodes.register(candidate)
+    coordination = config.coordination_room
+    coordination_voice = services.voices.of(
+        await services.nodes.by_room(coordination) if coordination else None
+    )
+
+    def build(stored: Node) -> Outcome:
+        # The answer comes in the node's (possibly new) language.
+        voice = services.voices.of(stored)
+        answer = text.registered(voice, stored, updated=existing is not None)
+        if not coordination or coordination == ctx.room_id:
+            return Outcome(reply=answer)
+        news = Notice(
+            key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
+            room_id=coordination,
+            reply=text.announced(coordination_voice, stored, updated=existing is not None),
+        )
+        return Outcome(reply=answer, announcements=(news,))
+
+    answer = Answer(ctx, build)
+    stored = await services.runner.register(candidate, response=answer.response)
     if isinstance(stored, NameTaken):
         return Outcome(reply=text.name_taken(ctx.voice, stored.name))
-    if existing is None or existing.timezone != stored.timezone:
-        await services.runner.node_changed(stored)
-    # The answer comes in the node's (possibly new) language.
-    voice = services.voices.of(stored)
-    answer = text.registered(voice, stored, updated=existing is not None)
-    announcements: tuple[Notice, ...] = ()
-    room = config.coordination_room
-    if room and room != ctx.room_id:
-        announcements = (
-            Notice(
-                key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
-                room_id=room,
-                reply=text.announced(
-                    services.voices.of(await services.nodes.by_room(room)),
-                    stored,
-                    updated=existing is not None,
-                ),
-            ),
-        )
-    return Outcome(reply=answer, announcements=announcements)
+    return answer.outcome() or build(stored)
 
 
 async def _fresh_node_id(services: Services) -> str:

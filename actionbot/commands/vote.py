@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from actionbot.commands.context import CommandContext, Outcome, Services
+from actionbot.commands.context import Answer, CommandContext, Outcome, Services
 from actionbot.commands.window import window_arg
 from actionbot.core.decisions import Vote
+from actionbot.flows.decide import VoteResult
 from actionbot.render import window_views as views
 from actionbot.render import windows as text
 from actionbot.render.reply import Reply
@@ -26,16 +27,27 @@ async def vote(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
     window = await window_arg(ctx, services, args[:1], "vote <id> yes|no|abstain|block")
     if isinstance(window, Outcome):
         return window
+    nodes = await services.nodes.all()
+
+    def build(result: VoteResult) -> Outcome:
+        if result.closed:
+            return Outcome(reply=views.voting_closed(ctx.voice, result.window))
+        answer = text.vote_reply(ctx.voice, node, choice, result.window)
+        if result.decision is not None:
+            # This vote decided: the room hears the decision here, not also as a broadcast.
+            decided = text.decided(
+                ctx.voice, result.window, result.decision, nodes, result.votes or {}
+            )
+            answer = Reply(lines=answer.lines[:1] + decided.lines)
+        return Outcome(reply=answer)
+
+    answer = Answer(ctx, build)
     result = await services.runner.vote(
-        window=window, node=node, choice=choice, via="command", event_id=ctx.event_id
+        window=window,
+        node=node,
+        choice=choice,
+        via="command",
+        event_id=ctx.event_id,
+        response=answer.response,
     )
-    if result.closed:
-        return Outcome(reply=views.voting_closed(ctx.voice, result.window))
-    answer = text.vote_reply(ctx.voice, node, choice, result.window)
-    if result.decision is not None:
-        # This vote decided: the room hears the decision here, not also as a broadcast.
-        nodes = await services.nodes.all()
-        votes = await services.windows.votes(window.id)
-        decided = text.decided(ctx.voice, result.window, result.decision, nodes, votes)
-        answer = Reply(lines=answer.lines[:1] + decided.lines)
-    return Outcome(reply=answer)
+    return answer.outcome() or build(result)

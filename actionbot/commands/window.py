@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from actionbot.commands.context import CommandContext, Outcome, Services
+from actionbot.commands.context import Answer, CommandContext, Outcome, Services
 from actionbot.core.ids import is_valid_id, normalise_id
 from actionbot.core.nodes import Node
 from actionbot.core.proposals import parse_proposal
@@ -50,21 +50,31 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
     timing = runner.resolve(proposal, node)
     if isinstance(timing, WhenError):
         return Outcome(reply=when_error(ctx.voice, timing, ctx.prefix))
-    window = await runner.propose(
-        proposal=proposal, timing=timing, node=node, sender=ctx.sender, event_id=ctx.event_id
-    )
     nodes = await services.nodes.all()
-    return Outcome(
-        reply=text.proposed_reply(
-            ctx.voice,
-            window=window,
-            node=node,
-            now=ctx.now,
-            rule=runner.ctx.settings.rule,
-            nodes=len(nodes),
-            prefix=ctx.prefix,
+
+    def build(window: Window) -> Outcome:
+        return Outcome(
+            reply=text.proposed_reply(
+                ctx.voice,
+                window=window,
+                node=node,
+                now=ctx.now,
+                rule=runner.ctx.settings.rule,
+                nodes=len(nodes),
+                prefix=ctx.prefix,
+            )
         )
+
+    answer = Answer(ctx, build)
+    window = await runner.propose(
+        proposal=proposal,
+        timing=timing,
+        node=node,
+        sender=ctx.sender,
+        event_id=ctx.event_id,
+        response=answer.response,
     )
+    return answer.outcome() or build(window)
 
 
 def _start_here(window: Window, node: Node | None, nodes: list[Node], now: datetime) -> datetime:
@@ -115,9 +125,12 @@ async def cancel(ctx: CommandContext, services: Services, args: tuple[str, ...])
         return Outcome(reply=views.may_not_cancel(ctx.voice))
     if window.state not in (State.PROPOSED, State.APPROVED):
         return Outcome(reply=views.already(ctx.voice, window))
-    if not await runner.cancel(window, by=ctx.node, acting_room=ctx.room_id):
+    answer = Answer(ctx, lambda current: Outcome(reply=text.cancelled_reply(ctx.voice, current)))
+    if not await runner.cancel(
+        window, by=ctx.node, acting_room=ctx.room_id, response=answer.response
+    ):
         return Outcome(reply=views.changed_meanwhile(ctx.voice))
-    return Outcome(reply=text.cancelled_reply(ctx.voice, window))
+    return answer.outcome() or Outcome(reply=text.cancelled_reply(ctx.voice, window))
 
 
 async def ics(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from actionbot.core.decisions import Vote
 from actionbot.core.keys import MessageKey
+from actionbot.core.nodes import Node
 from actionbot.core.reminders import PlannedReminder
 from actionbot.core.windows import State, Window
 
@@ -67,4 +68,31 @@ class SkipMessage:
     reason: str
 
 
-Change = CreateWindow | Transition | SetVote | SettleReminder | ReplanNode | SkipMessage
+@dataclass(frozen=True, kw_only=True)
+class RegisterNode:
+    """Insert a room's node or update it (keeping its id); names are checked beforehand,
+    under the runner's lock."""
+
+    node: Node
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkHandled:
+    """The Matrix event this set of changes answers: stored with them, so a crash cannot
+    keep a decision and lose its reply, and a replayed event cannot act twice (the whole
+    set fails if the event was already handled)."""
+
+    event_id: str
+    room_id: str
+
+
+Change = (
+    CreateWindow
+    | Transition
+    | SetVote
+    | SettleReminder
+    | ReplanNode
+    | SkipMessage
+    | RegisterNode
+    | MarkHandled
+)

@@ -147,6 +147,7 @@ class VoteResult:
     window: Window  # as it will be once the effects are applied
     decision: Decision | None  # when this vote decided the window
     closed: bool = False  # refused: the window was no longer proposed
+    votes: Mapping[str, Vote] | None = None  # every node's vote, this one included
 
 
 def vote(
@@ -183,7 +184,7 @@ def vote(
         )
     decision = decide(updated, nodes=len(nodes), rule=ctx.settings.rule, deadline_passed=False)
     if decision.approved is None:
-        return VoteResult(effects=effects, window=window, decision=None)
+        return VoteResult(effects=effects, window=window, decision=None, votes=updated)
     skip = node.room_id if via == "command" else None
     decided, after = finalize(
         ctx,
@@ -195,7 +196,7 @@ def vote(
         now=now,
         skip=skip,
     )
-    return VoteResult(effects=effects + decided, window=after, decision=decision)
+    return VoteResult(effects=effects + decided, window=after, decision=decision, votes=updated)
 
 
 def deadline(

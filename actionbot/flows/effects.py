@@ -12,8 +12,10 @@ Ids are typed (:class:`JobId`, :class:`MessageKey`): their text form is only eve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from actionbot.core.changes import (
     Change,
@@ -110,6 +112,26 @@ class Effects:
 
 NOTHING = Effects()
 
+R = TypeVar("R")
+
+
+class Response(Generic[R]):
+    """The answer to the event a flow ran for (its reply and its handled mark), built from
+    the flow's result and applied in the same transaction as the flow's effects: a crash
+    cannot keep a decision and lose the reply that tells the acting room.
+
+    ``applied`` says whether it was stored; if not (the flow changed nothing, or the set was
+    rolled back), the caller answers on its own.
+    """
+
+    def __init__(self, build: Callable[[R], Effects]) -> None:
+        self._build = build
+        self.applied = False
+
+    def effects(self, result: R) -> Effects:
+        return self._build(result)
+
+
 __all__ = [
     "NOTHING",
     "Change",
@@ -126,6 +148,7 @@ __all__ = [
     "PollEnd",
     "PollStart",
     "ReplanNode",
+    "Response",
     "SetVote",
     "SettleReminder",
     "SkipMessage",

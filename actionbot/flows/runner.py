@@ -24,12 +24,12 @@ from actionbot.core.proposals import Proposal
 from actionbot.core.timing import Timing, resolve
 from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
-from actionbot.flows import decide, remind, series
+from actionbot.flows import decide, nodes, remind, series
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.decide import VoteResult
-from actionbot.flows.effects import Job, reminder_job
-from actionbot.store.nodes import NodeStore
+from actionbot.flows.effects import NOTHING, Effects, Job, Response, reminder_job
+from actionbot.store.nodes import NameTaken, NodeStore
 from actionbot.store.windows import WindowStore
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,16 @@ class Runner:
             if not await self.windows.id_exists(candidate):
                 return candidate
 
+    async def _apply(
+        self, effects: Effects, response: Response | None, result: object, now: datetime
+    ) -> bool:
+        """Apply a flow's effects together with the answer to the event it ran for."""
+        answer = response.effects(result) if response is not None else NOTHING
+        applied = await self.applier.apply(effects + answer, now=now)
+        if response is not None:
+            response.applied = applied
+        return applied
+
     # --- proposing and deciding ---------------------------------------------------------
 
     def resolve(self, proposal: Proposal, node: Node) -> Timing | WhenError:
@@ -77,7 +87,14 @@ class Runner:
         )
 
     async def propose(
-        self, *, proposal: Proposal, timing: Timing, node: Node, sender: str, event_id: str
+        self,
+        *,
+        proposal: Proposal,
+        timing: Timing,
+        node: Node,
+        sender: str,
+        event_id: str,
+        response: Response[Window] | None = None,
     ) -> Window:
         """Idempotent per command event: a replayed command (crash before it was recorded as
         handled) returns the window it made."""
@@ -105,12 +122,19 @@ class Runner:
                 event_id=event_id,
                 now=now,
             )
-            await self.applier.apply(effects, now=now)
+            await self._apply(effects, response, window, now)
             log.info("window proposed", extra={"window": window.id, "node": node.id})
             return window
 
     async def vote(
-        self, *, window: Window, node: Node, choice: Vote, via: str, event_id: str
+        self,
+        *,
+        window: Window,
+        node: Node,
+        choice: Vote,
+        via: str,
+        event_id: str,
+        response: Response[VoteResult] | None = None,
     ) -> VoteResult:
         async with self._lock:
             current = await self.windows.get(window.id) or window
@@ -127,7 +151,7 @@ class Runner:
                 event_id=event_id,
                 now=now,
             )
-            if not await self.applier.apply(result.effects, now=now):
+            if not await self._apply(result.effects, response, result, now):
                 return VoteResult(
                     effects=result.effects, window=current, decision=None, closed=True
                 )
@@ -155,7 +179,14 @@ class Runner:
     def _log_decision(self, window: Window, approved: bool | None, how: str) -> None:
         log.info("window decided", extra={"window": window.id, "approved": approved, "how": how})
 
-    async def cancel(self, window: Window, *, by: Node | None, acting_room: str) -> bool:
+    async def cancel(
+        self,
+        window: Window,
+        *,
+        by: Node | None,
+        acting_room: str,
+        response: Response[Window] | None = None,
+    ) -> bool:
         async with self._lock:
             current = await self.windows.get(window.id)
             if current is None:
@@ -167,7 +198,9 @@ class Runner:
                 by=by,
                 acting_room=acting_room,
             )
-            return bool(effects.changes) and await self.applier.apply(effects, now=self.clock())
+            return bool(effects.changes) and await self._apply(
+                effects, response, current, self.clock()
+            )
 
     # --- timed steps -----------------------------------------------------------------------
 
@@ -213,17 +246,26 @@ class Runner:
             if await self.applier.apply(effects, now=now):
                 log.info("window done", extra={"window": window.id})
 
-    async def node_changed(self, node: Node) -> None:
+    async def register(
+        self, node: Node, *, response: Response[Node] | None = None
+    ) -> Node | NameTaken:
+        """Store a room's node and replan its reminders in one transaction. Names are unique
+        across the network; checked under the lock, so two rooms cannot take one name."""
         async with self._lock:
+            owner = await self.nodes.name_owner(node.name)
+            if owner is not None and owner != node.room_id:
+                return NameTaken(name=node.name)
             now = self.clock()
-            effects = remind.node_changed(
+            effects = nodes.register(
                 self.ctx,
                 node=node,
+                previous=await self.nodes.by_room(node.room_id),
                 nodes=await self.nodes.all(),
                 approved=await self.windows.in_states([State.APPROVED]),
                 now=now,
             )
-            await self.applier.apply(effects, now=now)
+            await self._apply(effects, response, node, now)
+            return node
 
     # --- start-up ------------------------------------------------------------------------------
 

@@ -6,13 +6,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from actionbot.commands.context import CommandContext, Outcome
+from actionbot.commands.context import CommandContext, Outcome, answer_messages
 from actionbot.commands.dispatch import Commands
 from actionbot.config import Config
-from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.flows.applier import outgoing
-from actionbot.flows.effects import FileMessage, Message, Notice
 from actionbot.matrix import events
 from actionbot.matrix.connection import Connection
 from actionbot.render.catalogs import Voices
@@ -22,31 +20,10 @@ from actionbot.store.nodes import NodeStore
 log = logging.getLogger(__name__)
 
 
-def answer_messages(
+def outgoing_answer(
     outcome: Outcome, room_id: str, event_id: str, sender: str
 ) -> list[OutgoingMessage]:
-    """The reply (to the command, mentioning its sender), its files, and any news for
-    other rooms."""
-    messages: list[Message] = [
-        Notice(
-            key=MessageKey(kind=MessageKind.REPLY, event=event_id),
-            room_id=room_id,
-            reply=outcome.reply,
-            in_reply_to=event_id,
-            mention=sender,
-        )
-    ]
-    messages += [
-        FileMessage(
-            key=MessageKey(kind=MessageKind.FILE, event=event_id, index=index),
-            room_id=room_id,
-            content=content,
-            in_reply_to=event_id,
-        )
-        for index, content in enumerate(outcome.files)
-    ]
-    messages += outcome.announcements
-    return [outgoing(m) for m in messages]
+    return [outgoing(m) for m in answer_messages(outcome, room_id, event_id, sender)]
 
 
 class CommandHandler:
@@ -94,11 +71,11 @@ class CommandHandler:
         outcome = await self._commands.handle(ctx, message.body)
         if outcome is None:
             return
-        recorded = await self._handled.record_handled(
+        recorded = outcome.recorded or await self._handled.record_handled(
             event_id=message.event_id,
             room_id=message.room_id,
             now=now,
-            messages=answer_messages(outcome, message.room_id, message.event_id, message.sender),
+            messages=outgoing_answer(outcome, message.room_id, message.event_id, message.sender),
         )
         if recorded:
             log.info(

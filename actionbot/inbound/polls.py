@@ -7,10 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from actionbot.config import Config
+from actionbot.core.changes import MarkHandled
 from actionbot.core.decisions import Vote
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.flows.applier import outgoing
-from actionbot.flows.effects import Notice
+from actionbot.flows.decide import VoteResult
+from actionbot.flows.effects import Effects, Notice, Response
 from actionbot.flows.runner import Runner
 from actionbot.matrix import events
 from actionbot.matrix.connection import Connection
@@ -70,6 +72,26 @@ class PollHandler:
             level = await self._connection.power_level(answer.room_id, answer.sender)
             if level < self._config.register_min_power_level:
                 problem = system.poll_answer_moderators_only(voice)
+
+        def problem_notice(reply: Reply) -> Notice:
+            return Notice(
+                key=MessageKey(kind=MessageKind.REPLY, event=answer.event_id),
+                room_id=answer.room_id,
+                reply=reply,
+                in_reply_to=answer.event_id,
+                mention=answer.sender,
+            )
+
+        def answered(result: VoteResult) -> Effects:
+            # The handled mark (and the "voting closed" notice) go in the vote's own
+            # transaction: a replayed answer cannot count twice.
+            closed = views.voting_closed(voice, result.window) if result.closed else None
+            return Effects(
+                changes=(MarkHandled(event_id=answer.event_id, room_id=answer.room_id),),
+                messages=(problem_notice(closed),) if closed else (),
+            )
+
+        response = Response(answered)
         if problem is None and node is not None and window is not None:
             result = await self._runner.vote(
                 window=window,
@@ -77,25 +99,18 @@ class PollHandler:
                 choice=Vote(answer.answers[0]),
                 via="poll",
                 event_id=answer.event_id,
+                response=response,
             )
             if result.closed:
                 problem = views.voting_closed(voice, result.window)
-        messages = []
-        if problem is not None:
-            messages.append(
-                outgoing(
-                    Notice(
-                        key=MessageKey(kind=MessageKind.REPLY, event=answer.event_id),
-                        room_id=answer.room_id,
-                        reply=problem,
-                        in_reply_to=answer.event_id,
-                        mention=answer.sender,
-                    )
-                )
+        if not response.applied:
+            messages = [outgoing(problem_notice(problem))] if problem is not None else []
+            await self._handled.record_handled(
+                event_id=answer.event_id,
+                room_id=answer.room_id,
+                now=self._clock(),
+                messages=messages,
             )
-        await self._handled.record_handled(
-            event_id=answer.event_id, room_id=answer.room_id, now=self._clock(), messages=messages
-        )
         log.info(
             "poll answer handled", extra={"room_id": answer.room_id, "counted": problem is None}
         )

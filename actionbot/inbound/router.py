@@ -7,14 +7,14 @@ Replay rules, so a restart never answers old commands again:
   says so with ``history``);
 - an event already recorded as handled is skipped (each handler checks);
 - an event older than ``bot.max_command_age`` is skipped (one sent while the bot was down
-  *is* handled if it is younger than that).
+  *is* handled if it is younger than that) — except a poll answer: see :func:`too_old`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nio import SyncResponse
 
@@ -27,6 +27,16 @@ from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.matrix import events
 
 log = logging.getLogger(__name__)
+
+
+def too_old(item: events.Inbound, now: datetime, max_age: timedelta) -> bool:
+    """A command sent long before the bot saw it is not answered (it would act on a stale
+    situation). A poll answer is a vote, not a command: dropping it would lose the vote
+    silently, and the window's own state already decides whether it still counts (if not,
+    the voter hears that voting closed)."""
+    if isinstance(item, events.PollAnswer):
+        return False
+    return now - item.sent_at > max_age
 
 
 class Router:
@@ -61,7 +71,7 @@ class Router:
     async def _timeline(self, response: SyncResponse) -> None:
         now = self._clock()
         for item in events.timeline(response, self._me):
-            if now - item.sent_at > self._config.max_command_age:
+            if too_old(item, now, self._config.max_command_age):
                 log.debug("old event ignored", extra={"event_id": item.event_id})
                 continue
             # A bug triggered by one event must not stop the bot, or it would crash again

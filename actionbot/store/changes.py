@@ -18,6 +18,8 @@ import aiosqlite
 from actionbot.core.changes import (
     Change,
     CreateWindow,
+    MarkHandled,
+    RegisterNode,
     ReplanNode,
     SettleReminder,
     SetVote,
@@ -28,6 +30,7 @@ from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import PlannedReminder
 from actionbot.core.windows import Window
 from actionbot.store.db import Database, to_db_time
+from actionbot.store.nodes import upsert_node
 from actionbot.store.outbox import insert_message
 
 
@@ -198,6 +201,14 @@ async def record_poll(tx: aiosqlite.Connection, poll: NewPoll) -> None:
     )
 
 
+async def mark_handled(tx: aiosqlite.Connection, change: MarkHandled, now: datetime) -> bool:
+    cur = await tx.execute(
+        "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
+        (change.event_id, change.room_id, to_db_time(now)),
+    )
+    return cur.rowcount == 1
+
+
 async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) -> bool:
     """Run one change; False when the state it expects is gone."""
     match change:
@@ -230,6 +241,10 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await replan_node(tx, change.window_id, change.node_id, change.plan, now)
         case SkipMessage():
             await skip_message(tx, change.key.text(), change.reason, now)
+        case RegisterNode():
+            await upsert_node(tx, change.node)
+        case MarkHandled():
+            return await mark_handled(tx, change, now)
     return True
 
 

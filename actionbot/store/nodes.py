@@ -33,6 +33,29 @@ def _row_to_node(row: aiosqlite.Row) -> Node:
     )
 
 
+async def upsert_node(tx: aiosqlite.Connection, node: Node) -> None:
+    """Insert the node, or update the room's node in place (its id, server and
+    registration time never change)."""
+    await tx.execute(
+        """INSERT INTO nodes (id, room_id, name, name_key, timezone, language,
+                              homeserver, registered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (room_id) DO UPDATE SET
+               name = excluded.name, name_key = excluded.name_key,
+               timezone = excluded.timezone, language = excluded.language""",
+        (
+            node.id,
+            node.room_id,
+            node.name,
+            name_key(node.name),
+            node.timezone,
+            node.language,
+            node.homeserver,
+            to_db_time(node.registered_at),
+        ),
+    )
+
+
 class NodeStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -61,28 +84,18 @@ class NodeStore:
             owner = await cur.fetchone()
             if owner is not None and owner["room_id"] != node.room_id:
                 return NameTaken(name=node.name)
-            await tx.execute(
-                """INSERT INTO nodes (id, room_id, name, name_key, timezone, language,
-                                      homeserver, registered_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (room_id) DO UPDATE SET
-                       name = excluded.name, name_key = excluded.name_key,
-                       timezone = excluded.timezone, language = excluded.language""",
-                (
-                    node.id,
-                    node.room_id,
-                    node.name,
-                    name_key(node.name),
-                    node.timezone,
-                    node.language,
-                    node.homeserver,
-                    to_db_time(node.registered_at),
-                ),
-            )
+            await upsert_node(tx, node)
             cur = await tx.execute("SELECT * FROM nodes WHERE room_id = ?", (node.room_id,))
             row = await cur.fetchone()
         assert row is not None
         return _row_to_node(row)
+
+    async def name_owner(self, name: str) -> str | None:
+        """The room that uses this node name (case-insensitively), if any."""
+        row = await self._db.fetchone(
+            "SELECT room_id FROM nodes WHERE name_key = ?", (name_key(name),)
+        )
+        return row["room_id"] if row else None
 
     async def id_exists(self, node_id: str) -> bool:
         row = await self._db.fetchone("SELECT 1 FROM nodes WHERE id = ?", (node_id,))

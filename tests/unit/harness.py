@@ -32,16 +32,23 @@ class Harness:
     runner: Runner
     commands: Commands
     now: datetime
+    events: int = 0
 
     async def ctx(
         self,
         room: str = "!r1:example.org",
         sender: str = "@mod:example.org",
         power: int = 50,
-        event: str = "$e1",
+        event: str | None = None,
     ) -> CommandContext:
+        """Each command is a new event unless ``event`` is given (a replay)."""
+
         async def sender_power() -> int:
             return power
+
+        if event is None:
+            self.events += 1
+            event = f"$e{self.events}"
 
         node = await self.nodes.by_room(room)
         return CommandContext(

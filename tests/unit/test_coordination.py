@@ -288,8 +288,7 @@ async def test_node_moving_zone_gets_its_reminders_replanned(env) -> None:
     await approve_all(coordinator, nodes, window)
     kyiv = await nodes.by_room("!kyiv1:x")
     moved = Node(**{**kyiv.__dict__, "timezone": "America/Mexico_City"})
-    await nodes.register(moved)
-    await coordinator.node_changed(moved)
+    await coordinator.register(moved)
     due = scheduler.jobs[f"reminder:{window.id}:kyiv1:start"][0]
     assert due == datetime(2027, 3, 11, 0, 0, tzinfo=UTC)  # 18:00 in Mexico City
     assert scheduler.jobs[f"end:{window.id}"][0] == datetime(2027, 3, 11, 1, 0, tzinfo=UTC)
@@ -332,8 +331,7 @@ async def test_moving_zone_after_a_reminder_plans_it_again_for_the_new_time(env)
     await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
     kyiv = await nodes.by_room("!kyiv1:x")
     moved = Node(**{**kyiv.__dict__, "timezone": "America/New_York"})
-    await nodes.register(moved)
-    await coordinator.node_changed(moved)
+    await coordinator.register(moved)
     clock.now = datetime(2027, 3, 10, 22, 0, 5, tzinfo=UTC)  # New York 17:00 EST
     await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
     sent = [r for r in await outbox.all() if r.key.startswith(f"reminder:{window.id}:kyiv1:1h")]
