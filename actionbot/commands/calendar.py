@@ -8,6 +8,7 @@ from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.core.lunar import upcoming_phases
 from actionbot.render import system
 from actionbot.render import window_views as views
+from actionbot.render.pages import page_number
 
 MOON_MAX = 12
 COUNT = re.compile(r"[0-9]{1,3}")
@@ -23,11 +24,6 @@ async def moon(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
 
 
 async def anniversaries(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    page = 1
-    if args:
-        if len(args) > 1 or not COUNT.fullmatch(args[0]):
-            page = 0  # refused below, with the page count
-        else:
-            page = int(args[0])
+    page = page_number(args)
     entries = sorted(services.calendar.entries.values(), key=lambda e: (e.month, e.day, e.id))
     return Outcome(reply=system.anniversaries(ctx.voice, entries, page, ctx.prefix))

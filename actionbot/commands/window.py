@@ -19,6 +19,7 @@ from actionbot.render import window_views as views
 from actionbot.render import windows as text
 from actionbot.render.faults import when_error
 from actionbot.render.languages import month_names
+from actionbot.render.pages import page_number
 
 
 async def window_arg(
@@ -43,6 +44,13 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
     if services.config.proposers == "moderators" and not ctx.is_coordinator:
         if await ctx.sender_power() < services.config.register_min_power_level:
             return Outcome(reply=views.only_moderators_propose(ctx.voice))
+    # Every proposal reaches every room with a poll: a cap per node keeps one room (or one
+    # infiltrator in it) from flooding the network.
+    open_here = [
+        w for w in await services.windows.in_states([State.PROPOSED]) if w.proposer_node == node.id
+    ]
+    if len(open_here) >= services.config.max_open_proposals:
+        return Outcome(reply=views.too_many_open(ctx.voice, len(open_here), ctx.prefix))
     proposal = parse_proposal(" ".join(args), month_names())
     if isinstance(proposal, WhenError):
         return Outcome(reply=when_error(ctx.voice, proposal, ctx.prefix))
@@ -95,7 +103,7 @@ async def list_windows(ctx: CommandContext, services: Services, args: tuple[str,
         if start > ctx.now:
             upcoming.append((window, start))
     upcoming.sort(key=lambda pair: (pair[1], pair[0].id))
-    return Outcome(reply=views.listing(ctx.voice, upcoming, ctx.now, ctx.prefix))
+    return Outcome(reply=views.listing(ctx.voice, upcoming, ctx.now, ctx.prefix, page_number(args)))
 
 
 async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:

@@ -47,6 +47,7 @@ class Config:
     reminder_late_after: timedelta = timedelta(minutes=1)
     calendar_file: Path | None = None
     proposers: str = "anyone"
+    max_open_proposals: int = 10
     decision_period: timedelta = timedelta(hours=24)
     quorum: float = 0.5
     consensus_only: bool = False

@@ -78,6 +78,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "late_after": Field("reminder_late_after", duration),
         "calendar_file": Field("calendar_file", path),
         "proposers": Field("proposers", choice(("anyone", "moderators"))),
+        "open_proposals": Field("max_open_proposals", int_range(1, 1000)),
     },
     "decisions": {
         "period": Field("decision_period", duration),

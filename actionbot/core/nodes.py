@@ -14,6 +14,10 @@ from typing import Any
 from actionbot.core.zones import zone_key
 
 NAME_MAX = 64
+# Besides letters, marks, digits and spaces. Not the separators the bot itself writes
+# between node names (":", "·", ",", "—"), so one node cannot forge others in a summary
+# such as "By node: Kyiv: yes · Lviv: no"; not markup either.
+NAME_PUNCTUATION = frozenset("-_'’.()&/#+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +43,7 @@ class NodeError:
     """Why a node field is invalid: ``reason`` is worded by the render layer."""
 
     field: str
-    reason: str  # "empty" | "too-long" | "control" | "unknown-zone"
+    reason: str  # "empty" | "too-long" | "control" | "character" | "unknown-zone"
     value: str = ""
 
 
@@ -52,6 +56,9 @@ def validate_name(raw: str) -> str | NodeError:
         return NodeError(field="name", reason="too-long", value=str(NAME_MAX))
     if any(unicodedata.category(ch).startswith("C") for ch in name):
         return NodeError(field="name", reason="control")
+    for ch in name:
+        if not (ch == " " or ch in NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LMN"):
+            return NodeError(field="name", reason="character", value=ch)
     return name
 
 

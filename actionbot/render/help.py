@@ -83,9 +83,9 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         examples=("window ics k3f9q",),
     ),
     ("windows",): HelpText(
-        usage="windows",
+        usage="windows [page]",
         summary=N_("upcoming windows, in this node's local time, with countdowns"),
-        examples=("windows",),
+        examples=("windows", "windows 2"),
     ),
     ("vote",): HelpText(
         usage="vote <id> yes|no|abstain|block",

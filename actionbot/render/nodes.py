@@ -92,6 +92,12 @@ def field_error(voice: Voice, error: NodeError) -> Line:
         return voice._("The name is longer than {max} characters.", max=error.value)
     if error.reason == "control":
         return voice._("The name contains control characters.")
+    if error.reason == "character":
+        return voice._(
+            "A node name can hold letters, digits, spaces and - _ ' . ( ) & / # +, "
+            "but not “{char}”.",
+            char=error.value,
+        )
     return voice._(
         "“{word}” is not a time zone I know: use a zone such as Europe/Kyiv or "
         "America/Sao_Paulo, a city such as kyiv or sao_paulo, or UTC.",

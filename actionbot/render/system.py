@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actionbot.core.calendar import Anniversary
+from actionbot.render.pages import Page, next_page, no_such_page, page_of
 from actionbot.render.reply import Reply, bold, code, error_reply, reply
 from actionbot.render.voice import Voice
 
@@ -56,34 +57,29 @@ def poll_answer_moderators_only(voice: Voice) -> Reply:
     return error_reply(voice._("Only room moderators' answers count as this node's vote."))
 
 
-def anniversaries(voice: Voice, entries: Sequence[Anniversary], page: int, prefix: str) -> Reply:
+def anniversaries(voice: Voice, entries: Sequence[Anniversary], number: int, prefix: str) -> Reply:
     """One page of the calendar, in date order, each day spelled out."""
-    pages = max(1, -(-len(entries) // ANNIVERSARIES_PER_PAGE))
-    if not 1 <= page <= pages:
-        return error_reply(
-            voice._("Choose a page from 1 to {pages}.", pages=pages),
-            voice._("Example: {command}", command=code(f"{prefix}anniversaries 1")),
-        )
-    chunk = entries[(page - 1) * ANNIVERSARIES_PER_PAGE : page * ANNIVERSARIES_PER_PAGE]
+    command = f"{prefix}anniversaries"
+    page = page_of(entries, number, ANNIVERSARIES_PER_PAGE)
+    if not isinstance(page, Page):
+        return no_such_page(voice, page, command)
     lines: list = [
         bold(
             voice.s(
                 voice._(
                     "Anniversaries, page {page} of {pages}",
-                    page=page,
-                    pages=pages,
+                    page=page.number,
+                    pages=page.count,
                 )
             )
         )
     ]
-    for entry in chunk:
+    for entry in page.items:
         day = voice.day_month(entry.month, entry.day)
         since = f" ({entry.year})" if entry.year else ""
         lines.append(["• ", code(entry.id), f" — {day}: {entry.title}{since}"])
-    if page < pages:
-        lines.append(
-            voice._("Next page: {command}", command=code(f"{prefix}anniversaries {page + 1}"))
-        )
+    if not page.last:
+        lines.append(next_page(voice, page, command))
     lines.append(
         voice._(
             "Propose a window on an anniversary: {command}",

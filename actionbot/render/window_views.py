@@ -9,6 +9,7 @@ from actionbot.core.decisions import Rule, Vote
 from actionbot.core.nodes import Node
 from actionbot.core.windows import State, Window
 from actionbot.render import words
+from actionbot.render.pages import Page, next_page, no_such_page, page_of
 from actionbot.render.reply import Reply, bold, code, error_reply, reply
 from actionbot.render.voice import Voice
 from actionbot.render.windows import (
@@ -19,11 +20,19 @@ from actionbot.render.windows import (
     summary,
 )
 
+WINDOWS_PER_PAGE = 20
+
 
 def listing(
-    voice: Voice, upcoming: Sequence[tuple[Window, datetime]], now: datetime, prefix: str
+    voice: Voice,
+    upcoming: Sequence[tuple[Window, datetime]],
+    now: datetime,
+    prefix: str,
+    number: int = 1,
 ) -> Reply:
-    """Upcoming windows with their start for this room, already sorted by that start."""
+    """Upcoming windows with their start for this room, already sorted by that start, one
+    page at a time."""
+    command = f"{prefix}windows"
     if not upcoming:
         return reply(
             voice._("No upcoming windows."),
@@ -33,6 +42,9 @@ def listing(
                 help=code(f"{prefix}help window propose"),
             ),
         )
+    page = page_of(upcoming, number, WINDOWS_PER_PAGE)
+    if not isinstance(page, Page):
+        return no_such_page(voice, page, command)
     lines: Lines = [
         bold(
             voice.s(
@@ -40,7 +52,7 @@ def listing(
             )
         )
     ]
-    for window, start in upcoming:
+    for window, start in page.items:
         lines.append(
             voice._(
                 "• {id} {title} — {when} ({countdown}), {state}",
@@ -51,6 +63,8 @@ def listing(
                 state=words.state(voice, window.state),
             )
         )
+    if not page.last:
+        lines.append(next_page(voice, page, command))
     return reply(*lines)
 
 
@@ -186,6 +200,20 @@ def not_a_node(voice: Voice, prefix: str) -> Reply:
 
 def only_moderators_propose(voice: Voice) -> Reply:
     return error_reply(voice._("Only room moderators can propose windows here."))
+
+
+def too_many_open(voice: Voice, count: int, prefix: str) -> Reply:
+    return error_reply(
+        voice.ngettext(
+            "This node already has {count} proposal waiting for a decision.",
+            "This node already has {count} proposals waiting for a decision.",
+            count,
+        ),
+        voice._(
+            "Let the network decide first, or withdraw one with {command}.",
+            command=code(f"{prefix}window cancel <id>"),
+        ),
+    )
 
 
 def only_moderators_vote(voice: Voice) -> Reply:

@@ -28,6 +28,7 @@ async def commands(tmp_path: Path):
             "coordinators": ["@coord:example.org"],
             "default_timezone": "Europe/Lisbon",
         },
+        windows={"open_proposals": 100},  # the example tests propose many windows
     )
     yield harness
     await harness.db.close()
@@ -65,6 +66,7 @@ def test_parse_register(args, expected) -> None:
         (("X", "tz=UTC", "tz=UTC"), "given twice"),
         (("colour=red", "X"), "Unknown option colour="),
         (("X", "a=b"), "Unknown option a="),
+        (("Kyiv:", "yes", "·", "Lviv"), "but not “:”"),
     ],
 )
 def test_parse_register_errors(args, message) -> None:
@@ -127,8 +129,10 @@ async def test_register_flow_and_announcement(commands) -> None:
 
 async def test_node_name_markup_is_escaped(commands) -> None:
     outcome = await run(commands, "!node register <b>Evil</b>")
-    assert "&lt;b&gt;Evil&lt;/b&gt;" in outcome.reply.html()
-    assert "<b>Evil</b>" not in outcome.reply.html().replace("<b>&lt;", "")
+    # Refused (markup characters are not allowed in names), and the echo is escaped.
+    assert outcome.reply.is_error
+    assert "“&lt;”" in outcome.reply.html()
+    assert await commands.nodes.all() == []
 
 
 async def test_node_in_coordination_room_has_no_self_announcement(commands) -> None:
@@ -242,3 +246,25 @@ async def test_a_past_instant_in_year_one_is_refused_not_crashed(commands) -> No
         commands, "!window propose 0001-01-01T00:00Z; t", room="!lima:x", event="$p"
     )
     assert outcome.reply.is_error and "Something went wrong" not in outcome.reply.plain()
+
+
+async def test_open_proposals_are_capped_per_node_and_windows_are_paged(tmp_path: Path) -> None:
+    harness = await make_harness(tmp_path, NOW, windows={"open_proposals": 25})
+    await harness.run("!node register Kyiv tz=UTC")
+    for day in range(25):
+        outcome = await harness.run(f"!window propose 2027-04-{day + 1:02d} 18:00; W{day}")
+        assert not outcome.reply.is_error, outcome.reply.plain()
+    refused = await harness.run("!window propose 2027-05-01 18:00; One too many")
+    assert refused.reply.is_error
+    assert "already has 25 proposals waiting" in refused.reply.plain()
+    assert "!window cancel <id>" in refused.reply.plain()
+
+    first = (await harness.run("!windows")).reply.plain()
+    assert first.startswith("25 upcoming windows")
+    assert first.count("\n• ") == 20 and "W0" in first and "W20" not in first
+    assert "Next page: `!windows 2`" in first
+    second = (await harness.run("!windows 2")).reply.plain()
+    assert second.count("\n• ") == 5 and "W24" in second and "Next page" not in second
+    beyond = await harness.run("!windows 3")
+    assert beyond.reply.is_error and "from 1 to 2" in beyond.reply.plain()
+    await harness.db.close()

@@ -67,6 +67,14 @@ def test_duration_format_round_trips(seconds: int) -> None:
         ("", None),
         ("x" * 65, None),
         ("bad\x00name", None),
+        ("Київ-2 (центр)", "Київ-2 (центр)"),
+        ("São Paulo & ABC", "São Paulo & ABC"),
+        # Separators the bot writes between nodes: a name cannot forge a vote summary.
+        ("Kyiv: block · Lviv", None),
+        ("A, B", None),
+        ("<b>x</b>", None),
+        ("**bold**", None),
+        ("`code`", None),
     ],
 )
 def test_node_names(raw, expected) -> None:
