@@ -2,15 +2,19 @@
 
 A zone is an IANA key (``Europe/Kyiv``), matched case-insensitively, or an unambiguous
 city — the key's last part, with spaces or underscores and with or without accents
-(``kyiv``, ``sao paulo``, ``São_Paulo``). A city that names two zones is not guessed.
+(``kyiv``, ``sao paulo``, ``São_Paulo``). A city that names two different zones is not
+guessed; one that names a zone and its alias (``Europe/Istanbul`` and ``Asia/Istanbul``,
+identical since 1970 — IANA's own rule for links) is that zone.
 """
 
 from __future__ import annotations
 
 import unicodedata
 import zoneinfo
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+
+from babel.core import get_global
 
 from actionbot.core.notes import Note
 
@@ -23,17 +27,41 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 
+# Files in the zone database that are not zones one should pick.
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+def _offsets_since_1970(key: str) -> tuple[timedelta | None, ...]:
+    """The zone's UTC offset twice a month from 1970 to 2040: equal tuples mean the same
+    clock for every date a window can have."""
+    tz = zoneinfo.ZoneInfo(key)
+    start = datetime(1970, 1, 1, tzinfo=UTC)
+    return tuple((start + timedelta(days=15 * i)).astimezone(tz).utcoffset() for i in range(1704))
+
+
+def _one_zone(keys: set[str]) -> str | None:
+    """The zone several keys name, if they are links of one zone; else None."""
+    if len({_offsets_since_1970(key) for key in keys}) != 1:
+        return None
+    aliases = get_global("zone_aliases")  # CLDR: old name → current name
+    canonical = sorted(key for key in keys if key not in aliases)
+    return (canonical or sorted(keys))[0]
+
+
 @cache
 def _zone_index() -> dict[str, str]:
-    keys = zoneinfo.available_timezones()
+    keys = zoneinfo.available_timezones() - NOT_ZONES
     index = {key.lower(): key for key in keys}
     cities: dict[str, set[str]] = {}
     for key in keys:
         if "/" in key and not key.startswith(("Etc/", "SystemV/")):
             cities.setdefault(_fold(key.rsplit("/", 1)[1]), set()).add(key)
     for city, found in cities.items():
-        if len(found) == 1 and city not in index:
-            index[city] = found.pop()
+        if city in index:
+            continue
+        chosen = found.pop() if len(found) == 1 else _one_zone(found)
+        if chosen is not None:
+            index[city] = chosen
     return index
 
 
@@ -42,6 +70,8 @@ def zone_key(word: str) -> str | None:
     lowered = word.strip().lower()
     if lowered in ("utc", "z", "gmt"):
         return "UTC"
+    if lowered in {name.lower() for name in NOT_ZONES}:
+        return None
     index = _zone_index()
     return index.get(lowered) or index.get(_fold(word))
 

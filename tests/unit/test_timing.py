@@ -171,6 +171,13 @@ def test_only_the_first_line_is_the_proposal() -> None:
         ("São_Paulo", "America/Sao_Paulo"),
         ("utc", "UTC"),
         ("Atlantis", None),
+        # A zone and its alias are one zone: the current name is kept.
+        ("istanbul", "Europe/Istanbul"),
+        ("buenos aires", "America/Argentina/Buenos_Aires"),
+        # Files of the zone database that are not zones.
+        ("localtime", None),
+        ("Factory", None),
+        ("posixrules", None),
     ],
 )
 def test_zones_by_key_or_unambiguous_city(typed, key) -> None:
