@@ -26,6 +26,8 @@ from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.matrix.connection import Connection
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.reply import Reply
+from actionbot.render.system import delivery_failed
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
 from actionbot.store.changes import ChangeStore
@@ -61,11 +63,22 @@ def compose(
 ) -> Parts:
     outbox = OutboxStore(db)
     voices = Voices(catalogs, config.default_language)
+    nodes = NodeStore(db)
+
+    async def failure_report(room_id: str, attempts: int, key: str, reason: str) -> Reply:
+        coordination = config.coordination_room
+        voice = voices.of(await nodes.by_room(coordination) if coordination else None)
+        target = await nodes.by_room(room_id)
+        return delivery_failed(voice, attempts, key, reason, target.name if target else None)
+
     sender = OutboxSender(
-        outbox=outbox, connection=connection, config=config, clock=clock, voice=voices.default()
+        outbox=outbox,
+        connection=connection,
+        config=config,
+        clock=clock,
+        failure_report=failure_report,
     )
     notify = sender.notify
-    nodes = NodeStore(db)
     windows = WindowStore(db)
     handled = EventLog(db)
     scheduler = Scheduler()

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from actionbot.config import Config
 from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
 from actionbot.matrix.content import notice_content
-from actionbot.render.system import delivery_failed
-from actionbot.render.voice import Voice
+from actionbot.render.reply import Reply
 from actionbot.store.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
 
 IDLE_WAIT = timedelta(seconds=30)
+
+# (room the message was for, attempts, outbox key, reason) → the report's text.
+FailureReport = Callable[[str, int, str, str], Awaitable[Reply]]
 
 
 class OutboxSender:
@@ -40,14 +42,15 @@ class OutboxSender:
         connection: Connection,
         config: Config,
         clock: Callable[[], datetime],
-        voice: Voice,
+        failure_report: FailureReport,
     ) -> None:
-        """``voice``: how failure reports read in the coordination room."""
+        """``failure_report`` words a message the outbox gave up on, for the coordination
+        room (in its language, naming the node the message was for)."""
         self._outbox = outbox
         self._conn = connection
         self._config = config
         self._clock = clock
-        self._voice = voice
+        self._failure_report = failure_report
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(config.send_concurrency)
         self._busy_rooms: set[str] = set()
@@ -163,7 +166,7 @@ class OutboxSender:
         room = self._config.coordination_room
         if not room or row.room_id == room or row.key.startswith("failed:"):
             return
-        text = delivery_failed(self._voice, attempts, row.key, reason)
+        text = await self._failure_report(row.room_id, attempts, row.key, reason)
         await self._outbox.enqueue(
             OutgoingMessage(key=f"failed:{row.key}", room_id=room, content=notice_content(text)),
             now=self._clock(),

@@ -89,8 +89,24 @@ def anniversaries(voice: Voice, entries: Sequence[Anniversary], number: int, pre
     return reply(*lines)
 
 
-def delivery_failed(voice: Voice, attempts: int, key: str, reason: str) -> Reply:
-    """For the coordination room: a message the outbox gave up on (never silently)."""
+def delivery_failed(
+    voice: Voice, attempts: int, key: str, reason: str, node: str | None = None
+) -> Reply:
+    """For the coordination room: a message the outbox gave up on (never silently), naming
+    the node it was for when it was for a node."""
+    if node is not None:
+        return reply(
+            voice.ngettext(
+                "A message for node {node} could not be delivered after {count} attempt: "
+                "{key} — {reason}. Check that the bot is still in that room.",
+                "A message for node {node} could not be delivered after {count} attempts: "
+                "{key} — {reason}. Check that the bot is still in that room.",
+                attempts,
+                node=bold(node),
+                key=code(key),
+                reason=reason,
+            )
+        )
     return reply(
         voice.ngettext(
             "Delivery failed after {count} attempt: {key} — {reason}. Check that the bot is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,9 +14,14 @@ from actionbot.core.outbox import OutgoingMessage, Status
 from actionbot.matrix.connection import RateLimited, SendFailed, Sent
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.system import delivery_failed
 from actionbot.store import Database, OutboxStore
 
 EN = Voices(Catalogs.source_only(), "en").default()
+
+
+async def report(room_id: str, attempts: int, key: str, reason: str):
+    return delivery_failed(EN, attempts, key, reason, "Kyiv" if room_id == "!kyiv:x" else None)
 
 
 class Clock:
@@ -70,7 +76,9 @@ async def settle(sender: OutboxSender) -> None:
 async def test_sends_each_row_once_in_order(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
     await enqueue(outbox, clock, "a", "b", "c")
     for _ in range(3):  # one in flight per room: three pumps for three rows
         await settle(sender)
@@ -84,7 +92,9 @@ async def test_sends_each_row_once_in_order(setup) -> None:
 async def test_rate_limit_pauses_everything_without_counting_an_attempt(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([RateLimited(retry_after=timedelta(seconds=5))])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
     await enqueue(outbox, clock, "a")
     await settle(sender)
     # Another room's message waits too: rate limits are per account, not per room.
@@ -107,7 +117,9 @@ async def test_failures_back_off_then_give_up_and_are_recorded(setup) -> None:
     config, outbox, clock = setup
     failure = SendFailed(reason="network: ClientConnectorError")
     conn = FakeConnection([failure, failure, failure])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
     await enqueue(outbox, clock, "a")
     await settle(sender)
     row = await outbox.by_key("a")
@@ -125,7 +137,9 @@ async def test_failures_back_off_then_give_up_and_are_recorded(setup) -> None:
 async def test_permanent_failure_is_not_retried(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([SendFailed(reason="M_FORBIDDEN: not in room", permanent=True)])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
     await enqueue(outbox, clock, "a")
     await settle(sender)
     assert (await outbox.by_key("a")).status is Status.FAILED
@@ -135,7 +149,23 @@ async def test_permanent_failure_is_not_retried(setup) -> None:
 async def test_flush_delivers_what_is_due(setup) -> None:
     config, outbox, clock = setup
     conn = FakeConnection([])
-    sender = OutboxSender(outbox=outbox, connection=conn, config=config, clock=clock, voice=EN)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
     await enqueue(outbox, clock, "a", "b")
     assert await sender.flush(grace=timedelta(seconds=5)) is True
     assert {r.status for r in await outbox.all()} == {Status.SENT}
+
+
+async def test_a_failure_is_reported_to_coordinators_naming_the_node(setup) -> None:
+    config, outbox, clock = setup
+    config = replace(config, coordination_room="!coord:x")
+    conn = FakeConnection([SendFailed(reason="M_FORBIDDEN: not in room", permanent=True)])
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await enqueue(outbox, clock, "a", room="!kyiv:x")
+    await settle(sender)
+    failed = await outbox.by_key("failed:a")
+    assert failed is not None and failed.room_id == "!coord:x"
+    assert "A message for node Kyiv could not be delivered after 1 attempt" in str(failed.content)
