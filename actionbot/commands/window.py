@@ -6,7 +6,7 @@ flows' job (through the runner), the wording the render layer's.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
 from actionbot.core.ids import is_valid_id, normalise_id
@@ -20,6 +20,11 @@ from actionbot.render import windows as text
 from actionbot.render.faults import when_error
 from actionbot.render.languages import month_names
 from actionbot.render.pages import page_number
+
+
+def _today(ctx: CommandContext) -> date:
+    """For examples: a day from which any date after it is ahead in every zone."""
+    return (ctx.now + timedelta(days=1)).date()
 
 
 async def window_arg(
@@ -53,11 +58,11 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
         return Outcome(reply=views.too_many_open(ctx.voice, len(open_here), ctx.prefix))
     proposal = parse_proposal(" ".join(args), month_names())
     if isinstance(proposal, WhenError):
-        return Outcome(reply=when_error(ctx.voice, proposal, ctx.prefix))
+        return Outcome(reply=when_error(ctx.voice, proposal.freshened(_today(ctx)), ctx.prefix))
     runner = services.runner
     timing = runner.resolve(proposal, node)
     if isinstance(timing, WhenError):
-        return Outcome(reply=when_error(ctx.voice, timing, ctx.prefix))
+        return Outcome(reply=when_error(ctx.voice, timing.freshened(_today(ctx)), ctx.prefix))
     nodes = await services.nodes.all()
 
     def build(window: Window) -> Outcome:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
@@ -79,6 +79,38 @@ class WhenError:
     fault: Fault
     values: dict[str, object] = field(default_factory=dict)
     example: str = ""
+
+    def freshened(self, today: date) -> WhenError:
+        """The error with an example that can be sent *today*: an echoed date already past
+        moves to its next occurrence, ``{year}`` becomes next year, and an echoed date that
+        does not exist gives way to a plain one. (The parser has no clock; the caller has.)"""
+        example = self.example.replace("{year}", str(today.year + 1))
+
+        def future(match: re.Match[str]) -> str:
+            try:
+                day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                raise _NoSuchDay from None
+            if day > today:
+                return match.group(0)
+            for year in range(today.year, today.year + 9):  # 29 February: within 8 years
+                try:
+                    moved = date(year, day.month, day.day)
+                except ValueError:
+                    continue
+                if moved > today:
+                    return moved.isoformat()
+            raise _NoSuchDay
+
+        try:
+            example = _DATE.sub(future, example)
+        except _NoSuchDay:
+            example = "on 8 march at 18:00"
+        return replace(self, example=example)
+
+
+class _NoSuchDay(Exception):
+    """An echoed date that does not exist (2027-02-30)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,7 +223,7 @@ def parse_when(
         return Lunar(phase=_phase_at(lower, 1) or "", at=at)
     if _phase_at(lower, 0) and len(lower) >= 3 and lower[2] == "after":
         if len(lower) != 4:
-            return WhenError(fault=Fault.AFTER_NEEDS_DATE, example="full moon after 2027-02-01")
+            return WhenError(fault=Fault.AFTER_NEEDS_DATE, example="full moon after {year}-02-01")
         after = _date(words[3])
         if isinstance(after, WhenError):
             return after
@@ -219,7 +251,8 @@ def _anniversary(words: list[str], lower: list[str], at: ClockTime | None) -> Wh
             return WhenError(
                 fault=Fault.NOT_A_YEAR,
                 values={"word": words[2]},
-                example=f"anniversary {lower[1]} 2027",
+                # The typed id may not exist either: name one that does.
+                example="anniversary cable-street {year}",
             )
         year = int(lower[2])
     return Dated(month=0, day=0, year=year, at=at, anniversary=lower[1])
@@ -241,9 +274,21 @@ def _on(words: list[str], at: ClockTime | None, months: Mapping[str, int]) -> Wh
     return Dated(month=month, day=day, at=at)
 
 
+def _real_instant(word: str) -> bool:
+    try:
+        datetime.fromisoformat(word.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 def _instant(words: list[str], at: ClockTime | None) -> When | WhenError:
     if len(words) != 1 or at is not None:
-        return WhenError(fault=Fault.ISO_ALONE, example=words[0])
+        # The instant alone, if it is one (else a plain example).
+        return WhenError(
+            fault=Fault.ISO_ALONE,
+            example=words[0] if _real_instant(words[0]) else "on 8 march at 16:00 UTC",
+        )
     try:
         instant = datetime.fromisoformat(words[0].upper().replace("Z", "+00:00"))
         return Instant(instant=instant.astimezone(UTC))

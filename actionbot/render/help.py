@@ -62,7 +62,7 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         ),
         examples=(
             "window propose next full moon at 20:00 local for 30m; Lights for the disappeared",
-            "window propose 2027-03-08 18:00 UTC for 1m; Minute of silence",
+            "window propose on 8 march at 18:00 UTC for 1m; Minute of silence",
             "window propose anniversary cable-street at 12:00 local every year; They shall "
             "not pass",
         ),

@@ -229,6 +229,12 @@ async def test_every_proposal_error_example_can_be_sent_as_it_is(commands) -> No
         "tomorrow-ish; t",
         "; t",
         "2020-01-01 18:00; t",
+        # Echoed parts that were past, impossible or unknown (review findings).
+        "2020-01-01T10:00Z at 10:00; t",
+        "2027-02-30T10:00Z at 10:00; t",
+        "anniversary nosuch 27; t",
+        "2020-01-01; t",
+        "2020-01-01 18:00 at 19:00; t",
     ]
     for index, text in enumerate(bad):
         outcome = await run(commands, f"!window propose {text}", event=f"$b{index}")

@@ -504,3 +504,19 @@ def test_any_line_break_ends_the_proposal(sep) -> None:
 def test_control_and_bidi_characters_are_dropped_from_titles() -> None:
     result = parse_proposal("next full moon; Vigil \u202e\u200b\x00 night")
     assert isinstance(result, Proposal) and result.title == "Vigil night"
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        ("2020-01-01 18:00", "2027-01-01 18:00"),  # past: its next occurrence
+        ("2024-02-29T10:00Z", "2028-02-29T10:00Z"),  # a leap day: the next one
+        ("2027-05-01 18:00", "2027-05-01 18:00"),  # ahead already
+        ("2027-02-30 18:00", "on 8 march at 18:00"),  # no such day
+        ("anniversary cable-street {year}", "anniversary cable-street 2027"),
+        ("next full moon", "next full moon"),
+    ],
+)
+def test_examples_are_freshened_to_be_sendable_today(example, expected) -> None:
+    error = WhenError(fault=Fault.NO_TIME, example=example)
+    assert error.freshened(date(2026, 12, 3)).example == expected
