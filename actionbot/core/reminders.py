@@ -8,8 +8,8 @@ Lateness rules (the bot may have been down, or the machine asleep):
 | lateness                     | kind                     | action                      |
 |------------------------------|--------------------------|-----------------------------|
 | ≤ on-time slack (default 1m) | any                      | send                        |
-| ≤ grace period               | any                      | send, marked "(late)"       |
-| > grace, window still running| start                    | send, marked "(late)"       |
+| ≤ grace period               | any                      | send, marked "(sent late)"       |
+| > grace, window still running| start                    | send, marked "(sent late)"       |
 | > grace                      | otherwise                | skip, list to coordinators  |
 """
 

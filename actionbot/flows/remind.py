@@ -3,7 +3,7 @@
 | event          | state                                  | effects                                   |
 |----------------|----------------------------------------|-------------------------------------------|
 | reminder due   | window or node gone, or not approved   | reminder cancelled                        |
-| reminder due   | on time / late (see core.reminders)    | reminder fired: one notice in the node's language, "(late)" if late |
+| reminder due   | on time / late (see core.reminders)    | reminder fired: one notice in the node's language, "(sent late)" if late |
 | reminder due   | too late                               | reminder skipped; coordination room told  |
 | node changed   | approved windows                       | the node's reminders re-planned at its (new) local times; ends moved |
 """

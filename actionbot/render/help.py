@@ -166,7 +166,7 @@ def subcommands(
     """``!window`` alone or with a word it does not know: what ``!window`` can do."""
     if typed:
         head = voice._(
-            "{group} has no sub-command “{word}”. It can:", group=code(prefix + group), word=typed
+            "{group} does not know “{word}”. It can:", group=code(prefix + group), word=typed
         )
     else:
         head = voice._("{group} needs one more word. It can:", group=code(prefix + group))

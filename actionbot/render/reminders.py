@@ -51,7 +51,7 @@ def reminder(
         )
     if late:
         # Translators: appended to a reminder sent later than it was due.
-        return reply((*line, Span(" "), *voice._("(late)")))
+        return reply((*line, Span(" "), *voice._("(sent late)")))
     return reply(line)
 
 

@@ -1,5 +1,5 @@
 """Kill the bot (SIGKILL, no clean-up) between two reminders, restart it: every reminder
-arrives exactly once; the one due while it was dead comes late, marked "(late)"."""
+arrives exactly once; the one due while it was dead comes late, marked "(sent late)"."""
 
 from __future__ import annotations
 
@@ -127,9 +127,9 @@ async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
         await asyncio.sleep(2)  # let any duplicate arrive before counting
         bodies = reminders()
         assert [b[:1] for b in bodies] == ["⏰", "⏰", "🟢", "🔴"], bodies
-        assert "(late)" not in bodies[0]
-        assert "(late)" in bodies[1]  # due while the bot was dead: sent late, and says so
-        assert "(late)" not in bodies[2]
+        assert "(sent late)" not in bodies[0]
+        assert "(sent late)" in bodies[1]  # due while the bot was dead: sent late, and says so
+        assert "(sent late)" not in bodies[2]
     finally:
         bot.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(bot.wait, 30) == 0

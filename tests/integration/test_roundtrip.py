@@ -80,7 +80,7 @@ async def test_unknown_and_malformed_commands_get_friendly_errors(new_user, make
     # A group word alone answers with its sub-commands; an unknown one is echoed as typed.
     group = await alice.send_text(room, "!window propse next full moon; x")
     reply = await alice.wait_for_reply(room, group)
-    assert "`!window` has no sub-command “propse”" in reply.content["body"]
+    assert "`!window` does not know “propse”" in reply.content["body"]
     assert "`!window propose <when>" in reply.content["body"]
     shouted = await alice.send_text(room, "!NodeZ")
     reply = await alice.wait_for_reply(room, shouted)

@@ -206,7 +206,7 @@ async def test_propose_vote_approve_and_remind_in_two_rooms(new_user, make_bot) 
         for seen, when in zip(reminders, due, strict=True):
             delay = (arrived(seen) - when).total_seconds()
             assert -1.0 <= delay <= 5.0, (seen.content["body"], delay)
-        assert not reminders[0].content["body"].endswith(speaker.s(speaker._("(late)")))
+        assert not reminders[0].content["body"].endswith(speaker.s(speaker._("(sent late)")))
 
     # The JSON view for scripts and audits has the decision and the votes.
     store = bot.bot.windows

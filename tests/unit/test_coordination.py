@@ -178,8 +178,8 @@ async def test_proposal_to_reminders_to_end(env) -> None:
         r.key.rsplit(":", 1)[0] if r.key.startswith("reminder:") else r.key: r
         for r in await outbox.all()
     }
-    assert "(late)" not in rows[f"reminder:{window.id}:kyiv1:1h"].content["body"]
-    assert "(late)" in rows[f"reminder:{window.id}:lima1:1h"].content["body"]
+    assert "(sent late)" not in rows[f"reminder:{window.id}:kyiv1:1h"].content["body"]
+    assert "(sent late)" in rows[f"reminder:{window.id}:lima1:1h"].content["body"]
     assert f"reminder:{window.id}:kyiv1:start" not in rows
     skipped = rows[f"skipped:{window.id}:kyiv1:start"]
     assert skipped.room_id == COORD and "Skipped: the reminder" in skipped.content["body"]

@@ -216,7 +216,10 @@ def test_reminder_table(late, status, in_node, in_coordination, marked) -> None:
     assert (COORD in rooms(effects, MessageKind.SKIPPED)) is in_coordination
     if in_node:
         body = effects.messages[0].reply.plain()
-        assert body.startswith("⏰ Reminder: Vigil starts in") and body.endswith("(late)") is marked
+        assert (
+            body.startswith("⏰ Reminder: Vigil starts in")
+            and body.endswith("(sent late)") is marked
+        )
 
 
 def test_reminder_for_a_cancelled_window_is_cancelled_silently() -> None:
