@@ -7,6 +7,7 @@ so a node name like ``<b>x</b>`` can never inject markup into another room.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,10 +31,18 @@ def italic(text: str) -> Span:
 
 
 Line = tuple[Span, ...]
+_BACKTICKS = re.compile("`+")
 
 
 def _plain(span: Span) -> str:
-    return f"`{span.text}`" if span.style == "code" else span.text
+    if span.style != "code":
+        return span.text
+    if "`" not in span.text:
+        return f"`{span.text}`"
+    # Markdown's rule: a fence longer than any run of backticks inside, so a typed
+    # backtick cannot close the code early.
+    fence = "`" * (max(len(run) for run in _BACKTICKS.findall(span.text)) + 1)
+    return f"{fence} {span.text} {fence}"
 
 
 def _html(span: Span) -> str:

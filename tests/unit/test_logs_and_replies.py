@@ -66,3 +66,8 @@ def test_notice_content_replies_and_mentions() -> None:
         "m.relates_to": {"m.in_reply_to": {"event_id": "$cmd"}},
     }
     assert notice_content(reply("x"))["m.mentions"] == {}
+
+
+def test_a_typed_backtick_cannot_close_code_early_in_plain_text() -> None:
+    assert reply(["x ", code("a`b"), " ", code("ok")]).plain() == "x `` a`b `` `ok`"
+    assert reply([code("``")]).plain() == "``` `` ```"
