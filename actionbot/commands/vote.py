@@ -1,10 +1,10 @@
-"""``!vote <id> yes|no|abstain|block``: a node's one voice."""
+"""``!vote <id> yes|stand-aside|no|block``: a node's one voice."""
 
 from __future__ import annotations
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
 from actionbot.commands.window import window_arg
-from actionbot.core.decisions import Vote
+from actionbot.core.decisions import read_vote
 from actionbot.flows.decide import VoteResult
 from actionbot.render import window_views as views
 from actionbot.render import windows as text
@@ -17,14 +17,13 @@ async def vote(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
     node = ctx.node
     if node is None:
         return Outcome(reply=views.not_a_node(ctx.voice, ctx.prefix))
-    try:
-        choice = Vote(args[1].lower())
-    except ValueError:
+    choice = read_vote(args[1])
+    if choice is None:
         return Outcome(reply=views.not_a_vote(ctx.voice, args[1], ctx.prefix))
     if services.config.voters == "moderators" and not ctx.is_coordinator:
         if await ctx.sender_power() < services.config.register_min_power_level:
             return Outcome(reply=views.only_moderators_vote(ctx.voice))
-    window = await window_arg(ctx, services, args[:1], "vote <id> yes|no|abstain|block")
+    window = await window_arg(ctx, services, args[:1], "vote <id> yes|stand-aside|no|block")
     if isinstance(window, Outcome):
         return window
     nodes = await services.nodes.all()

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from actionbot.config import Config
 from actionbot.core.changes import MarkHandled
-from actionbot.core.decisions import Vote
+from actionbot.core.decisions import read_vote
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.flows.applier import outgoing
 from actionbot.flows.decide import VoteResult
@@ -61,12 +61,9 @@ class PollHandler:
         window = await self._windows.get(poll.window_id)
         voice = self._voices.of(node)
         problem: Reply | None = None
-        if (
-            node is None
-            or window is None
-            or not answer.answers
-            or answer.answers[0] not in set(Vote)
-        ):
+        # Older polls offered "abstain": it reads as stand-aside.
+        choice = read_vote(answer.answers[0]) if answer.answers else None
+        if node is None or window is None or choice is None:
             problem = system.poll_answer_not_counted(voice)
         elif self._config.voters == "moderators" and answer.sender not in self._config.coordinators:
             level = await self._connection.power_level(answer.room_id, answer.sender)
@@ -92,11 +89,11 @@ class PollHandler:
             )
 
         response = Response(answered)
-        if problem is None and node is not None and window is not None:
+        if problem is None and node is not None and window is not None and choice is not None:
             result = await self._runner.vote(
                 window=window,
                 node=node,
-                choice=Vote(answer.answers[0]),
+                choice=choice,
                 via="poll",
                 event_id=answer.event_id,
                 response=response,

@@ -88,11 +88,12 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         examples=("windows", "windows 2"),
     ),
     ("vote",): HelpText(
-        usage="vote <id> yes|no|abstain|block",
+        usage="vote <id> yes|stand-aside|no|block",
         summary=N_("your node's vote on a proposed window (one voice per node)"),
         details=N_(
-            "“block” is a serious objection: it stops consensus. A node may change its vote "
-            "until the decision."
+            "“stand-aside” means: we disagree but will not stop it. “no” and “block” stop "
+            "consensus; “block” is a serious objection, a call to talk. A node may change its "
+            "vote until the decision."
         ),
         examples=("vote k3f9q yes",),
     ),

@@ -22,15 +22,15 @@ def poll(voice: Voice, window: Window, prefix: str) -> PollText:
     )
     answers = (
         (str(Vote.YES), voice.s(voice._("Yes"))),
+        (str(Vote.STAND_ASIDE), voice.s(voice._("Stand aside (I disagree, but won't stop it)"))),
         (str(Vote.NO), voice.s(voice._("No"))),
-        (str(Vote.ABSTAIN), voice.s(voice._("Abstain"))),
         (str(Vote.BLOCK), voice.s(voice._("Block (a serious objection)"))),
     )
     fallback = voice.s(
         voice._(
             "{question} Answer the poll or send {command}",
             question=question,
-            command=f"{prefix}vote {window.id} yes|no|abstain|block",
+            command=f"{prefix}vote {window.id} yes|stand-aside|no|block",
         )
     )
     return PollText(question=question, answers=answers, fallback=fallback)

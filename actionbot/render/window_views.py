@@ -255,13 +255,13 @@ def changed_meanwhile(voice: Voice) -> Reply:
 def vote_usage(voice: Voice, prefix: str) -> Reply:
     return error_reply(
         voice._("Write the window id and your node's vote."),
-        voice._("Usage: {usage}", usage=code(f"{prefix}vote <id> yes|no|abstain|block")),
+        voice._("Usage: {usage}", usage=code(f"{prefix}vote <id> yes|stand-aside|no|block")),
         voice._("Example: {command}", command=code(f"{prefix}vote k3f9q yes")),
     )
 
 
 def not_a_vote(voice: Voice, word: str, prefix: str) -> Reply:
     return error_reply(
-        voice._("“{word}” is not a vote: use yes, no, abstain or block.", word=word),
-        voice._("Usage: {usage}", usage=code(f"{prefix}vote <id> yes|no|abstain|block")),
+        voice._("“{word}” is not a vote: use yes, stand-aside, no or block.", word=word),
+        voice._("Usage: {usage}", usage=code(f"{prefix}vote <id> yes|stand-aside|no|block")),
     )

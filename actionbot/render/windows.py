@@ -105,18 +105,18 @@ def rule_text(voice: Voice, rule: Rule, nodes: int) -> Line:
     needed = needed_yes(rule, nodes)
     if rule.consensus_only:
         return voice.ngettext(
-            "Each node has one voice. Approved by consensus when no node blocks and at least "
+            "Each node has one voice. Approved by consensus when no node says no or blocks and at least "
             "{needed} of {count} node says yes; otherwise rejected at the deadline.",
-            "Each node has one voice. Approved by consensus when no node blocks and at least "
+            "Each node has one voice. Approved by consensus when no node says no or blocks and at least "
             "{needed} of {count} nodes say yes; otherwise rejected at the deadline.",
             nodes,
             needed=needed,
         )
     return voice.ngettext(
-        "Each node has one voice. Approved by consensus when no node blocks and at least "
+        "Each node has one voice. Approved by consensus when no node says no or blocks and at least "
         "{needed} of {count} node says yes; otherwise a majority of voting nodes decides at "
         "the deadline.",
-        "Each node has one voice. Approved by consensus when no node blocks and at least "
+        "Each node has one voice. Approved by consensus when no node says no or blocks and at least "
         "{needed} of {count} nodes say yes; otherwise a majority of voting nodes decides at "
         "the deadline.",
         nodes,
@@ -127,7 +127,7 @@ def rule_text(voice: Voice, rule: Rule, nodes: int) -> Line:
 def vote_hint(voice: Voice, window: Window, prefix: str) -> Line:
     return voice._(
         "Vote from your node room: {command}",
-        command=code(f"{prefix}vote {window.id} yes|no|abstain|block"),
+        command=code(f"{prefix}vote {window.id} yes|stand-aside|no|block"),
     )
 
 
@@ -191,7 +191,7 @@ def vote_noted(
     """A node's vote, as the coordination room sees it."""
     return reply(
         voice._(
-            # Translators: {vote} is a vote's name: "yes", "no", "abstain" or "block" (translated).
+            # Translators: {vote} is a vote's name: "yes", "stand aside", "no" or "block" (translated).
             "Vote on {id} {title}: node {node} → {vote}.",
             id=code(window.id),
             title=bold(window.title),
@@ -205,7 +205,7 @@ def vote_noted(
 def vote_reply(voice: Voice, node: Node, choice: Vote, window: Window) -> Reply:
     lines: Lines = [
         voice._(
-            # Translators: {vote} is a vote's name: "yes", "no", "abstain" or "block" (translated).
+            # Translators: {vote} is a vote's name: "yes", "stand aside", "no" or "block" (translated).
             "Recorded: node {node} votes {vote} on {id} {title}.",
             node=bold(node.name),
             vote=words.vote(voice, choice),

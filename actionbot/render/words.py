@@ -1,6 +1,6 @@
 """Shared vocabulary: moon phases, votes, window states and modes, decisions, notes.
 
-The domain keeps short English codes (``full moon``, ``abstain``, ``majority-against``);
+The domain keeps short English codes (``full moon``, ``stand-aside``, ``majority-against``);
 these functions give each its words in the room's language. A code this version does not
 know (an older record) is shown as it is rather than hidden.
 """
@@ -28,10 +28,11 @@ PHASES = {
 }
 PHASE_SYMBOLS = {"full moon": "🌕", "new moon": "🌑", "first quarter": "🌓", "last quarter": "🌗"}
 VOTES = {
-    # Translators: vote names, shown after "votes" and in tallies; people still type yes/no/abstain/block.
+    # Translators: vote names, shown after "votes" and in tallies; people still type
+    # yes/stand-aside/no/block. "stand aside": I disagree, but I will not stop it.
     Vote.YES: N_("yes"),
+    Vote.STAND_ASIDE: N_("stand aside"),
     Vote.NO: N_("no"),
-    Vote.ABSTAIN: N_("abstain"),
     Vote.BLOCK: N_("block"),
 }
 STATES = {
@@ -88,12 +89,12 @@ def mode(voice: Voice, code: str) -> str:
 def tally(voice: Voice, counts: Tally) -> Line:
     return voice.ngettext(
         # Translators: a tally; the plural follows {count}, the number of nodes.
-        "{yes} yes, {no} no, {abstain} abstain, {block} block ({voted} of {count} node voted)",
-        "{yes} yes, {no} no, {abstain} abstain, {block} block ({voted} of {count} nodes voted)",
+        "{yes} yes, {aside} stand aside, {no} no, {block} block ({voted} of {count} node voted)",
+        "{yes} yes, {aside} stand aside, {no} no, {block} block ({voted} of {count} nodes voted)",
         counts.nodes,
         yes=counts.yes,
+        aside=counts.stand_aside,
         no=counts.no,
-        abstain=counts.abstain,
         block=counts.block,
         voted=counts.voted,
     )

@@ -155,4 +155,25 @@ MIGRATIONS: tuple[Migration, ...] = (
                WHERE key LIKE 'poll:_____:%'""",
         ),
     ),
+    Migration(
+        version=5,
+        description="votes: 'abstain' is now 'stand-aside' (the table is rebuilt for its check)",
+        statements=(
+            """CREATE TABLE votes_new (
+                window_id TEXT NOT NULL REFERENCES windows (id),
+                node_id TEXT NOT NULL,
+                vote TEXT NOT NULL CHECK (vote IN ('yes', 'stand-aside', 'no', 'block')),
+                via TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (window_id, node_id)
+            )""",
+            """INSERT INTO votes_new (window_id, node_id, vote, via, updated_at)
+               SELECT window_id, node_id,
+                      CASE vote WHEN 'abstain' THEN 'stand-aside' ELSE vote END,
+                      via, updated_at
+               FROM votes""",
+            "DROP TABLE votes",
+            "ALTER TABLE votes_new RENAME TO votes",
+        ),
+    ),
 )

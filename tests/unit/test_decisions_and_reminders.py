@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import product
 
 import pytest
 
-from actionbot.core.decisions import Rule, Vote, decide, needed_yes
+from actionbot.core.decisions import Rule, Vote, decide, needed_yes, read_vote
 from actionbot.core.reminders import Action, Kind, lateness_action, parse_offsets, plan
 from actionbot.render import words
 from actionbot.render.catalogs import Catalogs, Voices
@@ -14,7 +15,7 @@ from actionbot.render.windows import rule_text
 
 EN = Voices(Catalogs.source_only(), "en").default()
 
-Y, N, A, B = Vote.YES, Vote.NO, Vote.ABSTAIN, Vote.BLOCK
+Y, S, N, B = Vote.YES, Vote.STAND_ASIDE, Vote.NO, Vote.BLOCK
 
 
 def votes(*values: Vote) -> dict[str, Vote]:
@@ -34,13 +35,17 @@ def votes(*values: Vote) -> dict[str, Vote]:
         (votes(Y, B), 3, Rule(), True, False, "majority-against"),
         (votes(Y, Y, B), 3, Rule(consensus_only=True), True, False, "blocked"),
         (votes(Y), 3, Rule(consensus_only=True), True, False, "no-consensus"),
-        (votes(A, A), 2, Rule(), True, False, "majority-against"),
+        (votes(S, S), 2, Rule(), True, False, "majority-against"),
         ({}, 3, Rule(), True, False, "nobody-voted"),
-        # A "no" is disagreement, not a block: with a low quorum one yes is consensus.
-        (votes(Y, N, N), 3, Rule(quorum=0.3), True, True, "consensus"),
-        (votes(Y, N, N), 3, Rule(), True, False, "majority-against"),
-        (votes(Y, A, A), 3, Rule(quorum=0.3), False, True, "consensus"),
-        (votes(Y, Y, Y, N), 4, Rule(quorum=0.75), False, True, "consensus"),
+        # A "no" breaks consensus: never "approved by consensus" where a node said no.
+        (votes(Y, N), 2, Rule(), False, None, "pending"),  # was "consensus" before issue 7
+        (votes(Y, N), 2, Rule(), True, False, "majority-against"),
+        (votes(Y, N, N), 3, Rule(quorum=0.3), True, False, "majority-against"),
+        (votes(Y, Y, N), 3, Rule(), False, None, "pending"),
+        (votes(Y, Y, N), 3, Rule(), True, True, "majority"),
+        # Standing aside lets it pass.
+        (votes(Y, S, S), 3, Rule(quorum=0.3), False, True, "consensus"),
+        (votes(Y, Y, Y, S), 4, Rule(quorum=0.75), False, True, "consensus"),
     ],
 )
 def test_decision_rule(given, nodes, rule, deadline, approved, how) -> None:
@@ -53,8 +58,47 @@ def test_quorum_rounds_up_and_is_described() -> None:
     assert "at least 2 of 3 nodes say yes" in EN.s(rule_text(EN, Rule(), 3))
     assert "at least 1 of 1 node says yes" in EN.s(rule_text(EN, Rule(), 1))
     assert "rejected at the deadline" in EN.s(rule_text(EN, Rule(consensus_only=True), 1))
-    tally = decide(votes(Y, N, A, B), nodes=5, rule=Rule(), deadline_passed=True).tally
-    assert EN.s(words.tally(EN, tally)) == "1 yes, 1 no, 1 abstain, 1 block (4 of 5 nodes voted)"
+    tally = decide(votes(Y, S, N, B), nodes=5, rule=Rule(), deadline_passed=True).tally
+    assert (
+        EN.s(words.tally(EN, tally)) == "1 yes, 1 stand aside, 1 no, 1 block (4 of 5 nodes voted)"
+    )
+
+
+RULES = [
+    Rule(quorum=q, consensus_only=c) for q in (0.0, 0.3, 0.5, 0.75, 1.0) for c in (False, True)
+]
+
+
+@pytest.mark.parametrize("nodes", [1, 2, 3, 4, 5])
+def test_the_early_path_never_decides_differently_from_the_deadline(nodes) -> None:
+    """Every set of votes of up to five nodes (each: no vote or one of the four), under every
+    rule: what ends a vote early is exactly what the deadline would decide, and "consensus"
+    never stands where a node said no or block."""
+    for choices in product([None, *Vote], repeat=nodes):
+        given = {f"n{i}": v for i, v in enumerate(choices) if v is not None}
+        for rule in RULES:
+            early = decide(given, nodes=nodes, rule=rule, deadline_passed=False)
+            late = decide(given, nodes=nodes, rule=rule, deadline_passed=True)
+            if early.approved is not None:
+                assert (early.approved, early.how) == (late.approved, late.how), (given, rule)
+            for decision in (early, late):
+                if decision.how == "consensus":
+                    assert Vote.NO not in given.values() and Vote.BLOCK not in given.values()
+
+
+@pytest.mark.parametrize(
+    ("typed", "vote"),
+    [
+        ("yes", Y),
+        ("YES", Y),
+        ("stand-aside", S),
+        ("abstain", S),  # the old name, and what older polls send
+        ("Block", B),
+        ("maybe", None),
+    ],
+)
+def test_votes_as_typed(typed, vote) -> None:
+    assert read_vote(typed) == vote
 
 
 START = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)

@@ -166,3 +166,25 @@ async def test_cancelled_transaction_leaves_the_connection_usable(db) -> None:
         )
     keys = {r.key for r in await outbox.all()}
     assert {f"ok{step}" for step in range(6)} <= keys
+
+
+async def test_abstain_votes_become_stand_aside(tmp_path) -> None:
+    """Migration 5 on a database from before issue 7: stored votes keep their meaning."""
+    path = tmp_path / "old.db"
+    old = await Database.open(path, migrations=MIGRATIONS[:4], now=NOW)
+    await old.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            """INSERT INTO windows (id, title, mode, duration_s, state, proposer_node,
+                   proposer_hash, when_json, label, notes_json, created_at, deadline_at)
+               VALUES ('w1abc', 't', 'global', 60, 'proposed', 'n1', 'h', '{}', '', '[]',
+                       't', 't')"""
+        )
+        conn.executemany(
+            "INSERT INTO votes (window_id, node_id, vote, via, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [("w1abc", "n1", "abstain", "poll", "t"), ("w1abc", "n2", "block", "command", "t")],
+        )
+    new = await Database.open(path, now=NOW)
+    rows = await new.fetchall("SELECT node_id, vote FROM votes ORDER BY node_id")
+    assert [(r["node_id"], r["vote"]) for r in rows] == [("n1", "stand-aside"), ("n2", "block")]
+    await new.close()
