@@ -128,6 +128,16 @@ def _check_required(values: dict[str, Any], errors: list[ConfigError]) -> None:
 
 def _check_consistent(values: dict[str, Any], errors: list[ConfigError]) -> None:
     """Fields that are each valid but contradict each other."""
+    if values.get("admission", "coordinators") == "coordinators" and not values.get(
+        "coordination_room"
+    ):
+        errors.append(
+            ConfigError(
+                path="network.admission",
+                message="coordinators admit new nodes from bot.coordination_room: set that "
+                "room, or set network.admission: open to admit every room that registers",
+            )
+        )
     if (
         "send_retry_base" in values
         and "send_retry_cap" in values

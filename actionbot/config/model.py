@@ -48,6 +48,7 @@ class Config:
     calendar_file: Path | None = None
     proposers: str = "anyone"
     max_open_proposals: int = 10
+    admission: str = "coordinators"
     decision_period: timedelta = timedelta(hours=24)
     quorum: float = 0.5
     consensus_only: bool = False

@@ -80,6 +80,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "proposers": Field("proposers", choice(("anyone", "moderators"))),
         "open_proposals": Field("max_open_proposals", int_range(1, 1000)),
     },
+    "network": {
+        "admission": Field("admission", choice(("coordinators", "open"))),
+    },
     "decisions": {
         "period": Field("decision_period", duration),
         "quorum": Field("quorum", fraction),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from actionbot.core.zones import zone_key
@@ -18,6 +19,15 @@ NAME_MAX = 64
 # between node names (":", "·", ",", "—"), so one node cannot forge others in a summary
 # such as "By node: Kyiv: yes · Lviv: no"; not markup either.
 NAME_PUNCTUATION = frozenset("-_'’.()&/#+")
+
+
+class Standing(StrEnum):
+    """Where a room stands with the network. Only an admitted node votes, receives windows
+    and is shown anything about the network."""
+
+    REQUESTED = "requested"
+    ADMITTED = "admitted"
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +41,11 @@ class Node:
     language: str
     homeserver: str
     registered_at: datetime
+    standing: Standing = Standing.ADMITTED
+
+    @property
+    def admitted(self) -> bool:
+        return self.standing is Standing.ADMITTED
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +83,12 @@ def validate_timezone(raw: str) -> str | NodeError:
     if key is None:
         return NodeError(field="tz", reason="unknown-zone", value=raw)
     return key
+
+
+def may_admit(*, is_coordinator: bool, in_coordination_room: bool) -> bool:
+    """Rule: coordinators admit or refuse nodes, from the coordination room only (where the
+    decision is seen by the others: an audit trail, not a private favour)."""
+    return is_coordinator and in_coordination_room
 
 
 def may_register(*, power_level: int, min_power_level: int, is_coordinator: bool) -> bool:

@@ -176,4 +176,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE votes_new RENAME TO votes",
         ),
     ),
+    Migration(
+        version=6,
+        description="nodes are admitted by the network: a standing per node (existing: admitted)",
+        statements=(
+            """ALTER TABLE nodes ADD COLUMN standing TEXT NOT NULL DEFAULT 'admitted'
+                   CHECK (standing IN ('requested', 'admitted', 'refused'))""",
+        ),
+    ),
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from actionbot.core.nodes import Node
+from actionbot.core.nodes import Node, Standing
 from actionbot.store.db import Database, from_db_time, to_db_time
 
 
@@ -30,6 +30,7 @@ def _row_to_node(row: aiosqlite.Row) -> Node:
         language=row["language"],
         homeserver=row["homeserver"],
         registered_at=from_db_time(row["registered_at"]),
+        standing=Standing(row["standing"]),
     )
 
 
@@ -38,11 +39,12 @@ async def upsert_node(tx: aiosqlite.Connection, node: Node) -> None:
     registration time never change)."""
     await tx.execute(
         """INSERT INTO nodes (id, room_id, name, name_key, timezone, language,
-                              homeserver, registered_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                              homeserver, registered_at, standing)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (room_id) DO UPDATE SET
                name = excluded.name, name_key = excluded.name_key,
-               timezone = excluded.timezone, language = excluded.language""",
+               timezone = excluded.timezone, language = excluded.language,
+               standing = excluded.standing""",
         (
             node.id,
             node.room_id,
@@ -52,6 +54,7 @@ async def upsert_node(tx: aiosqlite.Connection, node: Node) -> None:
             node.language,
             node.homeserver,
             to_db_time(node.registered_at),
+            str(node.standing),
         ),
     )
 
@@ -69,7 +72,17 @@ class NodeStore:
         return _row_to_node(row) if row else None
 
     async def all(self) -> list[Node]:
-        rows = await self._db.fetchall("SELECT * FROM nodes ORDER BY name_key")
+        """The network: admitted nodes only (they vote, receive windows, are listed)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM nodes WHERE standing = 'admitted' ORDER BY name_key"
+        )
+        return [_row_to_node(r) for r in rows]
+
+    async def requests(self) -> list[Node]:
+        """Rooms waiting to be admitted, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM nodes WHERE standing = 'requested' ORDER BY registered_at, id"
+        )
         return [_row_to_node(r) for r in rows]
 
     async def register(self, node: Node) -> Node | NameTaken:

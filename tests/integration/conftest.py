@@ -39,6 +39,8 @@ def bot_config(server: LocalSynapse, user: User, store: Path, **overrides: Any) 
         "store": {"path": str(store)},
         "sending": {"sync_timeout": "5s", "retry_base": "1s"},
         "logging": {"level": "DEBUG"},
+        # Tests of other things admit every room; admission has a test of its own.
+        "network": {"admission": "open"},
     }
     for dotted, value in overrides.items():
         section, key = dotted.split("__")

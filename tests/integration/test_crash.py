@@ -51,6 +51,7 @@ def write_config(
             "password": account.password,
         },
         "store": {"path": str(tmp_path / "bot")},
+        "network": {"admission": "open"},
         "sending": {"sync_timeout": "2s", "retry_base": "1s"},
         "windows": {
             "reminders": ["10s", "5s", "start", "end"],

@@ -16,6 +16,7 @@ BASE = {
         "user_id": "@actionbot:example.org",
         "password": "pw-123456",
     },
+    "bot": {"coordination_room": "!coord:example.org"},
 }
 
 
@@ -80,7 +81,10 @@ def test_missing_required_fields_are_all_reported() -> None:
 
 
 def test_secrets_can_come_from_the_environment(tmp_path) -> None:
-    raw = {"matrix": {k: v for k, v in BASE["matrix"].items() if k != "password"}}
+    raw = {
+        "matrix": {k: v for k, v in BASE["matrix"].items() if k != "password"},
+        "bot": BASE["bot"],
+    }
     assert any("password" in e for e in _errors(raw, tmp=tmp_path))
     config = parse_config(raw, env={"ACTIONBOT_ACCESS_TOKEN": "syt_abc"}, base_dir=tmp_path)
     assert isinstance(config, Config) and config.access_token == "syt_abc"
@@ -118,3 +122,12 @@ def test_example_config_is_valid(tmp_path) -> None:
 
 def test_config_error_str() -> None:
     assert str(ConfigError(path="a.b", message="bad")) == "a.b: bad"
+
+
+def test_admission_by_coordinators_needs_a_coordination_room(tmp_path: Path) -> None:
+    raw = {"matrix": BASE["matrix"]}
+    errors = _errors(raw, tmp=tmp_path)
+    assert any(e.startswith("network.admission: coordinators admit new nodes") for e in errors)
+    assert isinstance(
+        parse_config({**raw, "network": {"admission": "open"}}, env={}, base_dir=tmp_path), Config
+    )

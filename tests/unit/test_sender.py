@@ -51,6 +51,7 @@ async def setup(tmp_path: Path):
         {
             "matrix": {"homeserver": "https://h.org", "user_id": "@b:h.org", "password": "pw12"},
             "sending": {"max_attempts": 3, "retry_base": "10s", "retry_cap": "1m"},
+            "network": {"admission": "open"},
         },
         env={},
         base_dir=tmp_path,
