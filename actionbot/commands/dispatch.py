@@ -15,9 +15,25 @@ from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
 from actionbot.render import help as text
+from actionbot.render import nodes as nodes_text
 from actionbot.render.nodes import language_list
 
 log = logging.getLogger(__name__)
+
+# Commands that show or change the network: answered only in admitted node rooms and the
+# coordination room. Anywhere else, one neutral line that discloses nothing (not even
+# whether a window id exists).
+NETWORK_COMMANDS = frozenset(
+    {
+        ("nodes",),
+        ("windows",),
+        ("window", "propose"),
+        ("window", "show"),
+        ("window", "cancel"),
+        ("window", "ics"),
+        ("vote",),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,11 @@ class Commands:
 
     services: Services
     table: tuple[CommandSpec, ...]
+
+    def _in_network(self, ctx: CommandContext) -> bool:
+        if ctx.room_id == self.services.config.coordination_room:
+            return True
+        return ctx.node is not None and ctx.node.admitted
 
     def is_command(self, body: str, prefix: str) -> bool:
         return parse_invocation(body, prefix) is not None
@@ -46,6 +67,10 @@ class Commands:
             return Outcome(
                 reply=text.unknown_command(ctx.voice, found.word, found.suggestions, ctx.prefix)
             )
+        if found.spec.path in NETWORK_COMMANDS and not self._in_network(ctx):
+            if ctx.node is not None:  # asked to join, not admitted yet
+                return Outcome(reply=nodes_text.waiting_for_admission(ctx.voice))
+            return Outcome(reply=nodes_text.not_in_network(ctx.voice))
         try:
             return await found.spec.handler(ctx, self.services, found.args)
         except Exception:
@@ -72,6 +97,8 @@ def build_commands(services: Services) -> Commands:
     handlers = {
         ("help",): help_handler,
         ("node", "register"): node.register,
+        ("node", "admit"): node.admit,
+        ("node", "refuse"): node.refuse,
         ("node",): node.show,
         ("nodes",): node.list_all,
         ("window", "propose"): window.propose,

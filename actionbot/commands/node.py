@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
-from actionbot.core.ids import new_id
+from actionbot.core.ids import new_id, normalise_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import (
     Node,
     NodeError,
+    Standing,
+    may_admit,
     may_register,
+    tame_reason,
     validate_name,
     validate_timezone,
 )
@@ -24,7 +27,7 @@ from actionbot.flows.effects import Notice
 from actionbot.render import nodes as text
 from actionbot.render.help import takes_no_arguments
 from actionbot.render.languages import normalise_language
-from actionbot.render.reply import Line
+from actionbot.render.reply import Line, Reply
 from actionbot.render.voice import Voice
 from actionbot.store.nodes import NameTaken
 
@@ -92,6 +95,14 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
     if not isinstance(request, RegisterRequest):
         return Outcome(reply=text.register_usage(ctx.voice, request, ctx.prefix))
     existing = ctx.node
+    coordination = config.coordination_room
+    # A room joins by request, unless the network admits every room or this is the
+    # coordinators' own room; an admitted node that updates its details stays admitted.
+    joins = (
+        (existing is not None and existing.admitted)
+        or config.admission == "open"
+        or ctx.room_id == coordination
+    )
     candidate = Node(
         id=existing.id if existing else await _fresh_node_id(services),
         room_id=ctx.room_id,
@@ -100,8 +111,8 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
         language=request.language or (existing.language if existing else config.default_language),
         homeserver=existing.homeserver if existing else server_of(ctx.sender),
         registered_at=existing.registered_at if existing else ctx.now,
+        standing=Standing.ADMITTED if joins else Standing.REQUESTED,
     )
-    coordination = config.coordination_room
     coordination_voice = services.voices.of(
         await services.nodes.by_room(coordination) if coordination else None
     )
@@ -109,15 +120,20 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
     def build(stored: Node) -> Outcome:
         # The answer comes in the node's (possibly new) language.
         voice = services.voices.of(stored)
-        answer = text.registered(voice, stored, updated=existing is not None)
+        if stored.admitted:
+            answer = text.registered(voice, stored, updated=existing is not None)
+            news = text.announced(coordination_voice, stored, updated=existing is not None)
+        else:
+            answer = text.requested(voice, stored)
+            news = text.asks_to_join(coordination_voice, stored, ctx.prefix)
         if not coordination or coordination == ctx.room_id:
             return Outcome(reply=answer)
-        news = Notice(
+        notice = Notice(
             key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
             room_id=coordination,
-            reply=text.announced(coordination_voice, stored, updated=existing is not None),
+            reply=news,
         )
-        return Outcome(reply=answer, announcements=(news,))
+        return Outcome(reply=answer, announcements=(notice,))
 
     answer = Answer(ctx, build)
     stored = await services.runner.register(candidate, response=answer.response)
@@ -138,6 +154,8 @@ async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
         return Outcome(reply=text.node_takes_no_arguments(ctx.voice, ctx.prefix))
     if ctx.node is None:
         return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
+    if not ctx.node.admitted:
+        return Outcome(reply=text.waiting_for_admission(ctx.voice))
     coordination = services.config.coordination_room == ctx.room_id
     return Outcome(reply=text.this_node(ctx.voice, ctx.node, coordination=coordination))
 
@@ -146,6 +164,50 @@ async def list_all(ctx: CommandContext, services: Services, args: tuple[str, ...
     if args:
         return Outcome(reply=takes_no_arguments(ctx.voice, "nodes", ctx.prefix))
     nodes = await services.nodes.all()
-    return Outcome(
-        reply=text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix)
+    listing = text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix)
+    if ctx.room_id == services.config.coordination_room:
+        waiting = text.requests_listing(ctx.voice, await services.nodes.requests())
+        listing = Reply(lines=listing.lines + tuple(waiting))
+    return Outcome(reply=listing)
+
+
+async def _may_admit(ctx: CommandContext, services: Services) -> bool:
+    """Coordinators: the configured ones, and moderators of the coordination room."""
+    config = services.config
+    here = ctx.room_id == config.coordination_room
+    is_coordinator = ctx.is_coordinator or (
+        here and await ctx.sender_power() >= config.register_min_power_level
     )
+    return may_admit(is_coordinator=is_coordinator, in_coordination_room=here)
+
+
+async def admit(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
+    if not await _may_admit(ctx, services):
+        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
+    if len(args) != 1:
+        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node admit <id>"))
+    node_id = normalise_id(args[0])
+    answer = Answer(
+        ctx, lambda node: Outcome(reply=text.admission_done(ctx.voice, node, admitted=True))
+    )
+    if not await services.runner.admit(node_id, response=answer.response):
+        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+    return answer.outcome() or Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+
+
+async def refuse(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
+    if not await _may_admit(ctx, services):
+        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
+    if not args:
+        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node refuse <id> [reason…]"))
+    node_id = normalise_id(args[0])
+    reason = tame_reason(" ".join(args[1:]))
+    answer = Answer(
+        ctx,
+        lambda node: Outcome(
+            reply=text.admission_done(ctx.voice, node, admitted=False, reason=reason)
+        ),
+    )
+    if not await services.runner.refuse(node_id, reason, response=answer.response):
+        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+    return answer.outcome() or Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))

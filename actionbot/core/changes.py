@@ -77,6 +77,13 @@ class RegisterNode:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ForgetNode:
+    """Delete a room's node record (a refused request: nothing about it is kept)."""
+
+    node_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -94,5 +101,6 @@ Change = (
     | ReplanNode
     | SkipMessage
     | RegisterNode
+    | ForgetNode
     | MarkHandled
 )

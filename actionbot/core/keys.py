@@ -43,6 +43,7 @@ class MessageKind(StrEnum):
     ANNOUNCE = "announce"
     GREETING = "greet"
     HINT = "hint"
+    ADMISSION = "admission"
 
 
 @dataclass(frozen=True, kw_only=True)

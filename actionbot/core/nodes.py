@@ -27,7 +27,7 @@ class Standing(StrEnum):
 
     REQUESTED = "requested"
     ADMITTED = "admitted"
-    REFUSED = "refused"
+    # A refused request is deleted, not kept: nothing about that room stays.
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +83,16 @@ def validate_timezone(raw: str) -> str | NodeError:
     if key is None:
         return NodeError(field="tz", reason="unknown-zone", value=raw)
     return key
+
+
+REASON_MAX = 300
+
+
+def tame_reason(raw: str) -> str:
+    """A coordinator's reason, shown in another room: one line, no control or format
+    characters (bidi overrides, zero-width marks), at most ``REASON_MAX`` characters."""
+    kept = "".join(c for c in raw if not unicodedata.category(c).startswith("C"))
+    return " ".join(kept.split())[:REASON_MAX]
 
 
 def may_admit(*, is_coordinator: bool, in_coordination_room: bool) -> bool:

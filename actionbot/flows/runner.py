@@ -267,6 +267,35 @@ class Runner:
             await self._apply(effects, response, node, now)
             return node
 
+    async def admit(self, node_id: str, *, response: Response[Node] | None = None) -> bool:
+        """Admit a waiting room; False if no room with this id is waiting (any more)."""
+        async with self._lock:
+            request = await self.nodes.request_by_id(node_id)
+            if request is None:
+                return False
+            now = self.clock()
+            effects = nodes.admit(
+                self.ctx,
+                request=request,
+                nodes=await self.nodes.all(),
+                approved=await self.windows.in_states([State.APPROVED]),
+                now=now,
+            )
+            log.info("node admitted", extra={"node": node_id})
+            return await self._apply(effects, response, request, now)
+
+    async def refuse(
+        self, node_id: str, reason: str, *, response: Response[Node] | None = None
+    ) -> bool:
+        """Refuse a waiting room; False if no room with this id is waiting (any more)."""
+        async with self._lock:
+            request = await self.nodes.request_by_id(node_id)
+            if request is None:
+                return False
+            effects = nodes.refuse(self.ctx, request=request, reason=reason)
+            log.info("node refused", extra={"node": node_id})
+            return await self._apply(effects, response, request, self.clock())
+
     # --- start-up ------------------------------------------------------------------------------
 
     async def rebuild(self) -> int:

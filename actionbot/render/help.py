@@ -32,15 +32,26 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
     ),
     ("node", "register"): HelpText(
         usage="node register <name…> [tz=<zone or city>] [lang=<code>]",
-        summary=N_("make this room a node of the network (moderators only)"),
+        summary=N_("ask for this room to join the network as a node (moderators only)"),
         details=N_(
-            "Sending it again updates the name, time zone or language. Without tz= or "
-            "lang= the bot's defaults are used. Languages: {languages}."
+            "The network's coordinators admit or refuse the request. Sending it again updates "
+            "the name, time zone or language. Without tz= or lang= the bot's defaults are "
+            "used. Languages: {languages}."
         ),
         examples=(
             "node register Kyiv Collective tz=Europe/Kyiv lang=uk",
             "node register Solidarity SP tz=sao_paulo lang=pt",
         ),
+    ),
+    ("node", "admit"): HelpText(
+        usage="node admit <id>",
+        summary=N_("admit a room that asked to join (coordinators, in the coordination room)"),
+        examples=("node admit k3f9q",),
+    ),
+    ("node", "refuse"): HelpText(
+        usage="node refuse <id> [reason…]",
+        summary=N_("refuse a room that asked to join; the room is told the reason"),
+        examples=("node refuse k3f9q we do not know this group",),
     ),
     ("node",): HelpText(usage="node", summary=N_("show this room's node"), examples=("node",)),
     ("nodes",): HelpText(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from actionbot.core.nodes import Node, NodeError
 from actionbot.render.languages import LANGUAGES
-from actionbot.render.reply import Line, Reply, bold, code, error_reply, reply
+from actionbot.render.reply import Line, Reply, Span, bold, code, error_reply, reply
 from actionbot.render.voice import Voice
 
 REGISTER_USAGE = "node register <name…> [tz=<zone or city>] [lang=<code>]"
@@ -182,3 +182,130 @@ def listing(
             line = (*line, *voice._(" (coordination room)"))
         lines.append(line)
     return reply(*lines)
+
+
+# --- admission ---------------------------------------------------------------------------
+
+
+def details(voice: Voice, node: Node) -> Line:
+    return voice._(
+        "{name} ({zone}, {language}, homeserver {server}, id {id})",
+        name=bold(node.name),
+        zone=node.timezone,
+        language=node.language,
+        server=node.homeserver,
+        id=code(node.id),
+    )
+
+
+def requested(voice: Voice, node: Node) -> Reply:
+    """For the room that asked: what happens now."""
+    return reply(
+        voice._("Request sent: the network's coordinators will decide whether this room joins."),
+        describe(voice, node),
+        voice._(
+            "Until then this room is not part of the network: it receives nothing from it and "
+            "is shown nothing about it."
+        ),
+    )
+
+
+def asks_to_join(voice: Voice, node: Node, prefix: str) -> Reply:
+    """For the coordination room: a room asks to join (names the room, never a person)."""
+    return reply(
+        voice._("A room asks to join the network: {node}", node=details(voice, node)),
+        voice._(
+            "Admit: {admit} · Refuse: {refuse}",
+            admit=code(f"{prefix}node admit {node.id}"),
+            refuse=code(f"{prefix}node refuse {node.id} <reason>"),
+        ),
+    )
+
+
+def admitted(voice: Voice, node: Node, prefix: str) -> Reply:
+    """For the admitted room, in its language."""
+    return reply(
+        voice._(
+            "Welcome: the network has admitted this room as node {name}.", name=bold(node.name)
+        ),
+        voice._(
+            "It now votes on windows and receives them, with guidelines and reminders. "
+            "Start with {command}.",
+            command=code(f"{prefix}windows"),
+        ),
+    )
+
+
+def refused(voice: Voice, node: Node, reason: str) -> Reply:
+    """For the refused room, in its language."""
+    lines: list = [
+        voice._(
+            "The network's coordinators did not admit this room as node {name}.",
+            name=bold(node.name),
+        )
+    ]
+    if reason:
+        lines.append(voice._("Their reason: {reason}", reason=reason))
+    return reply(*lines)
+
+
+def admission_done(voice: Voice, node: Node, *, admitted: bool, reason: str = "") -> Reply:
+    """For the coordination room: the record of a decision (an audit trail)."""
+    if admitted:
+        return reply(
+            voice._(
+                "Admitted {node}: it now votes and receives windows.", node=details(voice, node)
+            )
+        )
+    lines: list = [voice._("Refused {node}; its request is deleted.", node=details(voice, node))]
+    if reason:
+        lines.append(voice._("Reason given: {reason}", reason=reason))
+    return reply(*lines)
+
+
+def only_coordinators_admit(voice: Voice) -> Reply:
+    return error_reply(
+        voice._(
+            "Only coordinators can admit or refuse nodes, from the network's coordination room."
+        )
+    )
+
+
+def no_such_request(voice: Voice, word: str, prefix: str) -> Reply:
+    return error_reply(
+        voice._("No room is waiting to join with the id {id}.", id=code(word)),
+        voice._("Pending requests are listed by {command}.", command=code(f"{prefix}nodes")),
+    )
+
+
+def admit_usage(voice: Voice, prefix: str, command: str) -> Reply:
+    return error_reply(
+        voice._("Which room? Give the id from its request."),
+        voice._("Usage: {usage}", usage=code(f"{prefix}{command}")),
+    )
+
+
+def requests_listing(voice: Voice, requests: Sequence[Node]) -> list[Line]:
+    """Lines appended to ``!nodes`` in the coordination room."""
+    if not requests:
+        return []
+    heading = voice.ngettext(
+        "{count} room waiting to be admitted", "{count} rooms waiting to be admitted", len(requests)
+    )
+    lines: list[Line] = [(bold(voice.s(heading)),)]
+    lines += [(Span("• "), *details(voice, node)) for node in requests]
+    return lines
+
+
+def not_in_network(voice: Voice) -> Reply:
+    """For a room outside the network: short and neutral, discloses nothing."""
+    return error_reply(voice._("This command works only in the network's rooms."))
+
+
+def waiting_for_admission(voice: Voice) -> Reply:
+    return error_reply(
+        voice._(
+            "This room's request to join is waiting for the network's coordinators; until "
+            "then it cannot see or do anything in the network."
+        )
+    )

@@ -18,6 +18,7 @@ import aiosqlite
 from actionbot.core.changes import (
     Change,
     CreateWindow,
+    ForgetNode,
     MarkHandled,
     RegisterNode,
     ReplanNode,
@@ -243,6 +244,8 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await skip_message(tx, change.key.text(), change.reason, now)
         case RegisterNode():
             await upsert_node(tx, change.node)
+        case ForgetNode():
+            await tx.execute("DELETE FROM nodes WHERE id = ?", (change.node_id,))
         case MarkHandled():
             return await mark_handled(tx, change, now)
     return True

@@ -103,6 +103,12 @@ class NodeStore:
         assert row is not None
         return _row_to_node(row)
 
+    async def request_by_id(self, node_id: str) -> Node | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM nodes WHERE id = ? AND standing = 'requested'", (node_id,)
+        )
+        return _row_to_node(row) if row else None
+
     async def name_owner(self, name: str) -> str | None:
         """The room that uses this node name (case-insensitively), if any."""
         row = await self._db.fetchone(

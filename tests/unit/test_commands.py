@@ -143,7 +143,7 @@ async def test_node_in_coordination_room_has_no_self_announcement(commands) -> N
 
 
 async def test_stray_arguments_are_explained(commands) -> None:
-    outcome = await run(commands, "!nodes please")
+    outcome = await run(commands, "!nodes please", room=COORD)
     assert outcome.reply.is_error and "takes no arguments" in outcome.reply.plain()
     outcome = await run(commands, "!node frob")
     assert outcome.reply.is_error and "!node register" in outcome.reply.plain()
@@ -160,7 +160,7 @@ async def test_handler_crash_becomes_an_apology(commands) -> None:
 
     spec = next(s for s in commands.commands.table if s.path == ("nodes",))
     object.__setattr__(spec, "handler", broken)
-    outcome = await run(commands, "!nodes")
+    outcome = await run(commands, "!nodes", room=COORD)
     assert outcome.reply.is_error and "Something went wrong" in outcome.reply.plain()
     assert "bug" not in outcome.reply.plain() and "Traceback" not in outcome.reply.plain()
 
