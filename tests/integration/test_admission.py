@@ -1,0 +1,90 @@
+"""Admission on a real Synapse: an outsider's room (on an allowed server) that registers
+cannot read the network or vote until the coordinators admit it; admitted, it votes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from tests.integration.matrix_user import MatrixUser
+
+pytestmark = pytest.mark.integration
+
+WINDOW_ID = re.compile(r"`([0-9a-z]{5})`")
+NODE_ID = re.compile(r"node admit ([0-9a-z]{5})")
+POLL_START = "org.matrix.msc3381.poll.start"
+
+
+async def ask_to_join(user: MatrixUser, bot_id: str, name: str, *, encrypted: bool) -> str:
+    room = await user.create_room(encrypted=encrypted, invite=[bot_id])
+    await user.wait_for(
+        lambda s: s.room_id == room and getattr(s.event, "sender", "") == bot_id
+    )  # the greeting
+    answer = await user.wait_for_reply(room, await user.send_text(room, f"!node register {name}"))
+    assert "Request sent" in answer.content["body"], answer.content["body"]
+    return room
+
+
+async def admit(coordinator: MatrixUser, coordination: str, name: str) -> None:
+    request = await coordinator.wait_for(
+        lambda s: (
+            s.room_id == coordination
+            and "asks to join" in s.content.get("body", "")
+            and name in s.content.get("body", "")
+        )
+    )
+    node_id = NODE_ID.search(request.content["body"]).group(1)
+    admitted = await coordinator.wait_for_reply(
+        coordination, await coordinator.send_text(coordination, f"!node admit {node_id}")
+    )
+    assert "Admitted" in admitted.content["body"], admitted.content["body"]
+
+
+async def test_an_outsider_sees_nothing_and_has_no_vote_until_admitted(new_user, make_bot) -> None:
+    alice = await new_user("alice")  # a coordinator, with a node room
+    mallory = await new_user("mallory")  # an account on an allowed server, unknown to all
+    coordination = await alice.create_room(encrypted=True, name="coordination")
+    bot = await make_bot(
+        bot__coordination_room=coordination,
+        bot__coordinators=[alice.user_id],
+        network__admission="coordinators",
+    )
+    await alice.invite(coordination, bot.user_id)
+    kyiv = await ask_to_join(alice, bot.user_id, "Kyiv", encrypted=True)
+    await admit(alice, coordination, "Kyiv")
+    await alice.wait_for(lambda s: s.room_id == kyiv and "Welcome" in s.content.get("body", ""))
+
+    outside = await ask_to_join(mallory, bot.user_id, "Friends", encrypted=False)
+    proposal = await alice.wait_for_reply(
+        kyiv, await alice.send_text(kyiv, "!window propose next full moon; Lights")
+    )
+    window_id = WINDOW_ID.search(proposal.content["body"]).group(1)
+    await alice.wait_for(lambda s: s.room_id == kyiv and s.event.source.get("type") == POLL_START)
+
+    for command in ("!windows", "!nodes", f"!window show {window_id}", f"!vote {window_id} block"):
+        answer = await mallory.wait_for_reply(outside, await mallory.send_text(outside, command))
+        body = answer.content["body"]
+        assert "waiting for the network's coordinators" in body, (command, body)
+        assert window_id not in body and "Kyiv" not in body
+    assert await bot.bot.windows.votes(window_id) == {}
+    # Nothing from the network reached the waiting room: no proposal, no poll.
+    await asyncio.sleep(1)
+    from_bot = mallory.notices_in(outside, bot.user_id)
+    assert from_bot and all(window_id not in s.content.get("body", "") for s in from_bot)
+    assert not [
+        s for s in mallory.seen if s.room_id == outside and s.event.source.get("type") == POLL_START
+    ]
+    unsolicited = [s for s in from_bot if s.reply_to is None]
+    assert len(unsolicited) <= 1  # the greeting only
+
+    await admit(alice, coordination, "Friends")
+    await mallory.wait_for(
+        lambda s: s.room_id == outside and "Welcome" in s.content.get("body", "")
+    )
+    vote = await mallory.wait_for_reply(
+        outside, await mallory.send_text(outside, f"!vote {window_id} no")
+    )
+    assert "Recorded" in vote.content["body"], vote.content["body"]
+    assert {str(v) for v in (await bot.bot.windows.votes(window_id)).values()} == {"no"}
