@@ -44,6 +44,7 @@ class MessageKind(StrEnum):
     GREETING = "greet"
     HINT = "hint"
     ADMISSION = "admission"
+    NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
 
 
 @dataclass(frozen=True, kw_only=True)

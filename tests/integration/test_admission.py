@@ -88,3 +88,41 @@ async def test_an_outsider_sees_nothing_and_has_no_vote_until_admitted(new_user,
     )
     assert "Recorded" in vote.content["body"], vote.content["body"]
     assert {str(v) for v in (await bot.bot.windows.votes(window_id)).values()} == {"no"}
+
+    # Poll integrity: a member who may not vote answers the node's poll twice and is told
+    # once that it did not count.
+    carol = await new_user("carol")
+    await mallory.invite(outside, carol.user_id)
+    await carol.join(outside)
+    await alice.wait_for_reply(
+        kyiv, await alice.send_text(kyiv, "!window propose next new moon; Quiet")
+    )
+    poll = await carol.wait_for(
+        lambda s: s.room_id == outside and s.event.source.get("type") == POLL_START
+    )
+    for answer in ("yes", "block"):
+        await carol.client.room_send(
+            outside,
+            "org.matrix.msc3381.poll.response",
+            {
+                "m.relates_to": {"rel_type": "m.reference", "event_id": poll.event.event_id},
+                "org.matrix.msc3381.poll.response": {"answers": [answer]},
+            },
+        )
+    await carol.wait_for(
+        lambda s: (
+            (s.room_id == outside and "did not count" in s.content.get("body", ""))
+            or "moderators' answers count" in s.content.get("body", "")
+        )
+    )
+    await asyncio.sleep(3)  # time for a second notice, if the bot were to send one
+    told = [
+        s
+        for s in carol.notices_in(outside, bot.user_id)
+        if "moderators' answers count" in s.content.get("body", "")
+    ]
+    assert len(told) == 1
+    question = poll.content["org.matrix.msc3381.poll.start"]["question"]["body"]
+    quiet = re.search(r"([0-9a-z]{5}): Quiet", question)
+    assert quiet is not None, question
+    assert await bot.bot.windows.votes(quiet.group(1)) == {}

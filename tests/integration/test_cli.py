@@ -38,7 +38,12 @@ def test_check_config_names_the_wrong_field(tmp_path: Path) -> None:
 
     good = tmp_path / "good.yaml"
     good.write_text(
-        yaml.safe_dump({"matrix": {"homeserver": "https://m.org", "user_id": "@b:m.org"}})
+        yaml.safe_dump(
+            {
+                "matrix": {"homeserver": "https://m.org", "user_id": "@b:m.org"},
+                "bot": {"coordination_room": "!coord:m.org"},
+            }
+        )
     )
     result = subprocess.run(
         [*CLI, "check-config", "-c", str(good)],
