@@ -14,6 +14,7 @@ from actionbot.commands import calendar, node, vote, window
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
+from actionbot.core.nodes import Standing
 from actionbot.render import help as text
 from actionbot.render import nodes as nodes_text
 from actionbot.render.nodes import language_list
@@ -68,7 +69,7 @@ class Commands:
                 reply=text.unknown_command(ctx.voice, found.word, found.suggestions, ctx.prefix)
             )
         if found.spec.path in NETWORK_COMMANDS and not self._in_network(ctx):
-            if ctx.node is not None:  # asked to join, not admitted yet
+            if ctx.node is not None and ctx.node.standing is Standing.REQUESTED:
                 return Outcome(reply=nodes_text.waiting_for_admission(ctx.voice))
             return Outcome(reply=nodes_text.not_in_network(ctx.voice))
         try:
@@ -99,6 +100,8 @@ def build_commands(services: Services) -> Commands:
         ("node", "register"): node.register,
         ("node", "admit"): node.admit,
         ("node", "refuse"): node.refuse,
+        ("node", "leave"): node.leave,
+        ("node", "remove"): node.remove,
         ("node",): node.show,
         ("nodes",): node.list_all,
         ("window", "propose"): window.propose,

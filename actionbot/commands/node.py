@@ -211,3 +211,61 @@ async def refuse(ctx: CommandContext, services: Services, args: tuple[str, ...])
     if not await services.runner.refuse(node_id, reason, response=answer.response):
         return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
     return answer.outcome() or Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+
+
+async def leave(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
+    """The node's moderators take their room out of the network."""
+    config = services.config
+    node = ctx.node
+    if node is None or not node.admitted:
+        return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
+    if args:
+        return Outcome(reply=takes_no_arguments(ctx.voice, "node leave", ctx.prefix))
+    if not may_register(
+        power_level=await ctx.sender_power(),
+        min_power_level=config.register_min_power_level,
+        is_coordinator=ctx.is_coordinator,
+    ):
+        return Outcome(reply=text.only_moderators_leave(ctx.voice, config.register_min_power_level))
+    coordination = config.coordination_room
+    coordination_voice = services.voices.of(
+        await services.nodes.by_room(coordination) if coordination else None
+    )
+
+    def build(gone: Node) -> Outcome:
+        # The room's own notice comes from the flow; the command's reply confirms it.
+        answer = text.left(ctx.voice, gone, ctx.prefix)
+        if not coordination or coordination == ctx.room_id:
+            return Outcome(reply=answer)
+        audit = Notice(
+            key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
+            room_id=coordination,
+            reply=text.departure_done(coordination_voice, gone, removed=False),
+        )
+        return Outcome(reply=answer, announcements=(audit,))
+
+    answer = Answer(ctx, build)
+    if not await services.runner.depart(node.id, removed=False, response=answer.response):
+        return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
+    return answer.outcome() or build(node)
+
+
+async def remove(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
+    """Coordinators remove a node from the coordination room."""
+    if not await _may_admit(ctx, services):
+        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
+    if not args:
+        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node remove <id> [reason…]"))
+    node_id = normalise_id(args[0])
+    reason = tame_reason(" ".join(args[1:]))
+    answer = Answer(
+        ctx,
+        lambda node: Outcome(
+            reply=text.departure_done(ctx.voice, node, removed=True, reason=reason)
+        ),
+    )
+    if not await services.runner.depart(
+        node_id, removed=True, reason=reason, response=answer.response
+    ):
+        return Outcome(reply=text.no_such_node(ctx.voice, args[0], ctx.prefix))
+    return answer.outcome() or Outcome(reply=text.no_such_node(ctx.voice, args[0], ctx.prefix))

@@ -84,6 +84,15 @@ class ForgetNode:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WithdrawNode:
+    """A node that left or was removed: its votes on windows still undecided are withdrawn
+    and its planned reminders cancelled. Its decided votes stay (history, roundups)."""
+
+    node_id: str
+    undecided: tuple[str, ...]  # ids of the windows still being decided
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -102,5 +111,6 @@ Change = (
     | SkipMessage
     | RegisterNode
     | ForgetNode
+    | WithdrawNode
     | MarkHandled
 )

@@ -44,6 +44,8 @@ class MessageKind(StrEnum):
     GREETING = "greet"
     HINT = "hint"
     ADMISSION = "admission"
+    DEPARTURE = "departure"
+    LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
 
 

@@ -27,6 +27,8 @@ class Standing(StrEnum):
 
     REQUESTED = "requested"
     ADMITTED = "admitted"
+    LEFT = "left"  # kept for the history (roundups), without a vote or messages
+    REMOVED = "removed"
     # A refused request is deleted, not kept: nothing about that room stays.
 
 

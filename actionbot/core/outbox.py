@@ -28,6 +28,11 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+# Not a Matrix event: an outbox row of this type makes the bot leave the room, after every
+# earlier message for that room went out (so a room hears why before the bot goes).
+LEAVE_ROOM = "actionbot.leave"
+
+
 @dataclass(frozen=True, kw_only=True)
 class OutgoingMessage:
     """A message to enqueue: what it is (key), where it goes, and its event content."""

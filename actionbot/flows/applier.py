@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from actionbot.core.outbox import OutgoingMessage
+from actionbot.core.outbox import LEAVE_ROOM, OutgoingMessage
 from actionbot.flows.effects import (
     Effects,
     FileMessage,
+    LeaveRoom,
     Message,
     Notice,
     PollEnd,
@@ -46,6 +47,8 @@ def outgoing(message: Message) -> OutgoingMessage:
             event_type=content.POLL_END,
             content=content.poll_end_content(message.poll_event_id, message.text),
         )
+    if isinstance(message, LeaveRoom):
+        return OutgoingMessage(key=key, room_id=message.room_id, event_type=LEAVE_ROOM, content={})
     assert isinstance(message, FileMessage)
     return OutgoingMessage(
         key=key,

@@ -87,7 +87,15 @@ class FileMessage:
     in_reply_to: str | None = None
 
 
-Message = Notice | PollStart | PollEnd | FileMessage
+@dataclass(frozen=True, kw_only=True)
+class LeaveRoom:
+    """The bot leaves the room once the messages queued before this one were sent."""
+
+    key: MessageKey
+    room_id: str
+
+
+Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +149,7 @@ __all__ = [
     "Job",
     "JobId",
     "JobKind",
+    "LeaveRoom",
     "Message",
     "MessageKey",
     "MessageKind",

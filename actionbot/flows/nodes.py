@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from actionbot.core.changes import ForgetNode, RegisterNode
+from actionbot.core.changes import ForgetNode, RegisterNode, WithdrawNode
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node, Standing
 from actionbot.core.windows import Window
 from actionbot.flows import remind
 from actionbot.flows.context import FlowContext
-from actionbot.flows.effects import Effects, Notice
+from actionbot.flows.effects import Effects, LeaveRoom, Notice
 from actionbot.render import nodes as text
 
 
@@ -71,4 +71,41 @@ def refuse(ctx: FlowContext, *, request: Node, reason: str) -> Effects:
         room_id=request.room_id,
         reply=text.refused(ctx.voices.of(request), request, reason),
     )
-    return Effects(changes=(ForgetNode(node_id=request.id),), messages=(told,))
+    leave = LeaveRoom(
+        key=MessageKey(kind=MessageKind.LEAVE, node=request.id), room_id=request.room_id
+    )
+    return Effects(changes=(ForgetNode(node_id=request.id),), messages=(told, leave))
+
+
+def depart(
+    ctx: FlowContext,
+    *,
+    node: Node,
+    removed: bool,
+    reason: str,
+    proposed: Sequence[Window],
+    approved: Sequence[Window],
+) -> Effects:
+    """A node leaves (its moderators' choice) or is removed (the coordinators'): it loses
+    its vote on undecided windows and its reminders, and is told; its record and decided
+    votes stay for the history. The bot leaves a removed room."""
+    gone = replace(node, standing=Standing.REMOVED if removed else Standing.LEFT)
+    messages: tuple = ()
+    if removed:  # a node that leaves hears it as the reply to its own command
+        told = Notice(
+            key=MessageKey(kind=MessageKind.DEPARTURE, node=node.id),
+            room_id=node.room_id,
+            reply=text.removed(ctx.voices.of(node), node, reason),
+        )
+        leave = LeaveRoom(
+            key=MessageKey(kind=MessageKind.LEAVE, node=node.id), room_id=node.room_id
+        )
+        messages = (told, leave)
+    return Effects(
+        changes=(
+            RegisterNode(node=gone),
+            WithdrawNode(node_id=node.id, undecided=tuple(w.id for w in proposed)),
+        ),
+        messages=messages,
+        cancel_node_reminders=tuple((w.id, node.id) for w in approved),
+    )

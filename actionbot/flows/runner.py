@@ -296,6 +296,30 @@ class Runner:
             log.info("node refused", extra={"node": node_id})
             return await self._apply(effects, response, request, self.clock())
 
+    async def depart(
+        self,
+        node_id: str,
+        *,
+        removed: bool,
+        reason: str = "",
+        response: Response[Node] | None = None,
+    ) -> bool:
+        """A node leaves or is removed; False if it is not an admitted node (any more)."""
+        async with self._lock:
+            node = await self.nodes.by_id(node_id)
+            if node is None or not node.admitted:
+                return False
+            effects = nodes.depart(
+                self.ctx,
+                node=node,
+                removed=removed,
+                reason=reason,
+                proposed=await self.windows.in_states([State.PROPOSED]),
+                approved=await self.windows.in_states([State.APPROVED]),
+            )
+            log.info("node departed", extra={"node": node_id, "removed": removed})
+            return await self._apply(effects, response, node, self.clock())
+
     # --- start-up ------------------------------------------------------------------------------
 
     async def rebuild(self) -> int:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from actionbot.config import Config
-from actionbot.core.outbox import OutboxRow, OutgoingMessage, retry_delay
+from actionbot.core.outbox import LEAVE_ROOM, OutboxRow, OutgoingMessage, retry_delay
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
 from actionbot.matrix.content import notice_content
 from actionbot.render.reply import Reply
@@ -98,6 +98,9 @@ class OutboxSender:
             async with self._slots:
                 if self._paused_until and self._clock() < self._paused_until:
                     return  # picked up again after the pause
+                if row.event_type == LEAVE_ROOM:
+                    await self._leave(row)
+                    return
                 result = await self._conn.send(
                     room_id=row.room_id,
                     event_type=row.event_type,
@@ -120,6 +123,26 @@ class OutboxSender:
         finally:
             self._busy_rooms.discard(row.room_id)
             self._wake.set()
+
+    async def _leave(self, row: OutboxRow) -> None:
+        """Leave the room, but only once nothing queued before is still waiting for it:
+        the room hears why before the bot goes."""
+        now = self._clock()
+        if await self._outbox.pending_before(row):
+            await self._outbox.mark_retry(
+                row.id,
+                error="waiting for earlier messages",
+                next_attempt_at=now + timedelta(seconds=5),
+                now=now,
+                count_attempt=False,
+            )
+            return
+        problem = await self._conn.leave(row.room_id)
+        if problem is None:
+            await self._outbox.mark_sent(row.id, event_id="", now=now)
+            log.info("left room", extra={"key": row.key, "room_id": row.room_id})
+        else:
+            await self._failed(row, SendFailed(reason=problem), now)
 
     async def _rate_limited(self, row: OutboxRow, result: RateLimited, now: datetime) -> None:
         """Pause every send (limits are per account); the attempt does not count."""

@@ -53,6 +53,16 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         summary=N_("refuse a room that asked to join; the room is told the reason"),
         examples=("node refuse k3f9q we do not know this group",),
     ),
+    ("node", "leave"): HelpText(
+        usage="node leave",
+        summary=N_("take this room out of the network (moderators only)"),
+        examples=("node leave",),
+    ),
+    ("node", "remove"): HelpText(
+        usage="node remove <id> [reason…]",
+        summary=N_("remove a node from the network; the bot leaves its room (coordinators)"),
+        examples=("node remove k3f9q it was taken over",),
+    ),
     ("node",): HelpText(usage="node", summary=N_("show this room's node"), examples=("node",)),
     ("nodes",): HelpText(
         usage="nodes",

@@ -309,3 +309,61 @@ def waiting_for_admission(voice: Voice) -> Reply:
             "then it cannot see or do anything in the network."
         )
     )
+
+
+def left(voice: Voice, node: Node, prefix: str) -> Reply:
+    """For the room that left, in its language."""
+    return reply(
+        voice._("Node {name} has left the network.", name=bold(node.name)),
+        voice._(
+            "Its votes on windows still being decided are withdrawn and its reminders "
+            "cancelled. To ask to join again: {command}",
+            command=code(f"{prefix}node register <name…>"),
+        ),
+    )
+
+
+def removed(voice: Voice, node: Node, reason: str) -> Reply:
+    """For the removed room, in its language; the bot leaves the room after this."""
+    lines: list = [
+        voice._(
+            "The network's coordinators removed node {name} from the network.", name=bold(node.name)
+        )
+    ]
+    if reason:
+        lines.append(voice._("Their reason: {reason}", reason=reason))
+    lines.append(voice._("The bot leaves this room now."))
+    return reply(*lines)
+
+
+def departure_done(voice: Voice, node: Node, *, removed: bool, reason: str = "") -> Reply:
+    """For the coordination room: the record (an audit trail)."""
+    if removed:
+        lines: list = [
+            voice._("Removed {node}; its undecided votes are withdrawn.", node=details(voice, node))
+        ]
+        if reason:
+            lines.append(voice._("Reason given: {reason}", reason=reason))
+        return reply(*lines)
+    return reply(
+        voice._(
+            "{node} has left the network; its undecided votes are withdrawn.",
+            node=details(voice, node),
+        )
+    )
+
+
+def no_such_node(voice: Voice, word: str, prefix: str) -> Reply:
+    return error_reply(
+        voice._("There is no node with the id {id} in the network.", id=code(word)),
+        voice._("The nodes are listed by {command}.", command=code(f"{prefix}nodes")),
+    )
+
+
+def only_moderators_leave(voice: Voice, level: int) -> Reply:
+    return error_reply(
+        voice._(
+            "Only room moderators (power level {level} or more) can take this node out of the network.",
+            level=level,
+        )
+    )

@@ -26,6 +26,7 @@ from actionbot.core.changes import (
     SetVote,
     SkipMessage,
     Transition,
+    WithdrawNode,
 )
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import PlannedReminder
@@ -202,6 +203,19 @@ async def record_poll(tx: aiosqlite.Connection, poll: NewPoll) -> None:
     )
 
 
+async def withdraw_node(tx: aiosqlite.Connection, change: WithdrawNode, now: datetime) -> None:
+    for window_id in change.undecided:
+        await tx.execute(
+            "DELETE FROM votes WHERE window_id = ? AND node_id = ?", (window_id, change.node_id)
+        )
+    await tx.execute(
+        """UPDATE reminders SET status = 'cancelled', reason = 'node left the network',
+               updated_at = ?
+           WHERE node_id = ? AND status = 'planned'""",
+        (to_db_time(now), change.node_id),
+    )
+
+
 async def mark_handled(tx: aiosqlite.Connection, change: MarkHandled, now: datetime) -> bool:
     cur = await tx.execute(
         "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
@@ -246,6 +260,8 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await upsert_node(tx, change.node)
         case ForgetNode():
             await tx.execute("DELETE FROM nodes WHERE id = ?", (change.node_id,))
+        case WithdrawNode():
+            await withdraw_node(tx, change, now)
         case MarkHandled():
             return await mark_handled(tx, change, now)
     return True

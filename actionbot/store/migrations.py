@@ -181,7 +181,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="nodes are admitted by the network: a standing per node (existing: admitted)",
         statements=(
             """ALTER TABLE nodes ADD COLUMN standing TEXT NOT NULL DEFAULT 'admitted'
-                   CHECK (standing IN ('requested', 'admitted', 'refused'))""",
+                   CHECK (standing IN ('requested', 'admitted', 'left', 'removed'))""",
         ),
     ),
 )

@@ -76,6 +76,16 @@ class OutboxStore:
         )
         return [_row(r) for r in rows]
 
+    async def pending_before(self, row: OutboxRow) -> bool:
+        """Whether a message queued before ``row`` for the same room is still pending."""
+        found = await self._db.fetchone(
+            """SELECT 1 FROM outbox WHERE room_id = ? AND status = 'pending'
+               AND (created_at < ? OR (created_at = ? AND rowid < (
+                   SELECT rowid FROM outbox WHERE id = ?)))""",
+            (row.room_id, to_db_time(row.created_at), to_db_time(row.created_at), row.id),
+        )
+        return found is not None
+
     async def next_due_at(self) -> datetime | None:
         row = await self._db.fetchone(
             "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from actionbot.core.outbox import LEAVE_ROOM
 from tests.unit.harness import make_harness
 
 NOW = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
@@ -37,8 +38,16 @@ async def _messages_to(harness, room: str) -> list[str]:
     return [
         str(row.content.get("body"))
         for row in await harness.outbox.all()
-        if row.room_id == room and not row.key.startswith("reply:")
+        if row.room_id == room and not row.key.startswith("reply:") and row.event_type != LEAVE_ROOM
     ]
+
+
+async def _leaves(harness, room: str) -> int:
+    return sum(
+        1
+        for row in await harness.outbox.all()
+        if row.room_id == room and row.event_type == LEAVE_ROOM
+    )
 
 
 async def test_a_registering_room_only_asks_and_sees_nothing(net) -> None:
@@ -115,6 +124,7 @@ async def test_refusal_deletes_the_request_and_tells_the_room(net) -> None:
     assert await net.nodes.by_room(OUT) is None  # nothing about a refused room is kept
     (told,) = await _messages_to(net, OUT)
     assert "did not admit" in told and "we do not know" in told
+    assert await _leaves(net, OUT) == 1  # then the bot leaves the room
     again = await net.run(f"!node refuse {request.id}", room=COORD, sender=COORDINATOR)
     assert again.reply.is_error and "No room is waiting" in again.reply.plain()
     # The name is free again.
@@ -136,3 +146,55 @@ async def test_open_admission_admits_at_once(tmp_path: Path) -> None:
     assert "now a node" in answer.reply.plain()
     assert (await harness.nodes.by_room(OUT)).admitted
     await harness.db.close()
+
+
+async def _approved_and_proposed(net) -> tuple[str, str]:
+    """Two windows: one approved (Kyiv and Coordination voted yes), one with Kyiv's vote."""
+    await net.run("!window propose 2027-03-20 18:00 UTC; Vigil", room=KYIV)
+    (approved,) = await net.windows.in_states(["proposed"])
+    for room in (COORD, KYIV):
+        await net.run(f"!vote {approved.id} yes", room=room, sender=COORDINATOR)
+    await net.run("!window propose 2027-04-20 18:00 UTC; March", room=KYIV)
+    (proposed,) = await net.windows.in_states(["proposed"])
+    await net.run(f"!vote {proposed.id} block", room=KYIV)
+    return approved.id, proposed.id
+
+
+async def test_a_node_that_leaves_loses_its_undecided_votes_and_reminders(net) -> None:
+    approved, proposed = await _approved_and_proposed(net)
+    kyiv = await net.nodes.by_room(KYIV)
+    assert [r for r in await net.windows.planned_reminders() if r.node_id == kyiv.id]
+    before = await _messages_to(net, KYIV)
+    member = await net.run("!node leave", room=KYIV, sender="@m:x", power=0)
+    assert member.reply.is_error and "moderators" in member.reply.plain()
+    left = await net.run("!node leave", room=KYIV)
+    assert left.recorded and "has left the network" in left.reply.plain()
+    (audit,) = left.announcements
+    assert audit.room_id == COORD and "has left the network" in audit.reply.plain()
+    assert await net.windows.votes(proposed) == {}  # withdrawn
+    assert kyiv.id in await net.windows.votes(approved)  # history stays
+    assert not [r for r in await net.windows.planned_reminders() if r.node_id == kyiv.id]
+    assert [n.room_id for n in await net.nodes.all()] == [COORD]
+    assert await _messages_to(net, KYIV) == before  # one answer: the reply, nothing more
+    assert await _leaves(net, KYIV) == 0  # the bot stays; the room may ask again
+    again = await net.run("!node register Kyiv tz=Europe/Kyiv", room=KYIV)
+    assert "Request sent" in again.reply.plain()
+
+
+async def test_coordinators_remove_a_node_and_the_bot_leaves_its_room(net) -> None:
+    _approved, proposed = await _approved_and_proposed(net)
+    kyiv = await net.nodes.by_room(KYIV)
+    refused = await net.run(f"!node remove {kyiv.id}", room=KYIV, sender=COORDINATOR)
+    assert refused.reply.is_error  # not from a node room
+    removed = await net.run(f"!node remove {kyiv.id} taken over", room=COORD, sender=COORDINATOR)
+    assert removed.recorded and "Removed" in removed.reply.plain()
+    assert "taken over" in removed.reply.plain()
+    assert await net.windows.votes(proposed) == {}
+    told = await _messages_to(net, KYIV)
+    assert any("removed node" in body and "taken over" in body for body in told)
+    assert await _leaves(net, KYIV) == 1
+    twice = await net.run(f"!node remove {kyiv.id}", room=COORD, sender=COORDINATOR)
+    assert twice.reply.is_error and "no node with the id" in twice.reply.plain()
+    # A removed room is outside the network: neutral answers.
+    outside = await net.run("!windows", room=KYIV)
+    assert "only in the network's rooms" in outside.reply.plain()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from actionbot.config import Config, parse_config
-from actionbot.core.outbox import OutgoingMessage, Status
+from actionbot.core.outbox import LEAVE_ROOM, OutgoingMessage, Status
 from actionbot.matrix.connection import RateLimited, SendFailed, Sent
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs, Voices
@@ -170,3 +170,31 @@ async def test_a_failure_is_reported_to_coordinators_naming_the_node(setup) -> N
     failed = await outbox.by_key("failed:a")
     assert failed is not None and failed.room_id == "!coord:x"
     assert "A message for node Kyiv could not be delivered after 1 attempt" in str(failed.content)
+
+
+async def test_the_bot_leaves_a_room_only_after_its_earlier_messages(setup) -> None:
+    config, outbox, clock = setup
+    conn = FakeConnection([SendFailed(reason="network: timeout")])
+    left: list[str] = []
+
+    async def leave(room_id: str) -> None:
+        left.append(room_id)
+
+    conn.leave = leave
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await enqueue(outbox, clock, "why", room="!gone:x")
+    await outbox.enqueue(
+        OutgoingMessage(key="leave", room_id="!gone:x", event_type=LEAVE_ROOM, content={}),
+        now=clock(),
+    )
+    await settle(sender)  # the notice fails once and waits for its retry
+    await settle(sender)
+    assert left == []  # not before the room has heard why
+    clock.now += timedelta(seconds=10)
+    await settle(sender)  # the notice goes out
+    clock.now += timedelta(seconds=10)
+    await settle(sender)
+    assert left == ["!gone:x"]
+    assert (await outbox.by_key("leave")).status is Status.SENT
