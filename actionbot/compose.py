@@ -154,6 +154,7 @@ def _router(
                 calendar=calendar,
                 voices=voices,
                 upload=upload,
+                moderators=connection.moderators,
             )
         ),
         connection=connection,

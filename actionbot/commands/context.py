@@ -22,6 +22,8 @@ from actionbot.store.windows import WindowStore
 
 # Uploads a file for a room; returns m.file content, or an error text.
 Uploader = Callable[[bytes, str, str, str], Awaitable["dict[str, Any] | str"]]
+# A room's joined members with power ≥ a level; None if the server could not tell.
+Moderators = Callable[[str, int], Awaitable["tuple[str, ...] | None"]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +53,7 @@ class Services:
     calendar: Calendar
     voices: Voices
     upload: Uploader
+    moderators: Moderators
 
 
 @dataclass(frozen=True, kw_only=True)

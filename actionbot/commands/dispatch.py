@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from actionbot.commands import calendar, node, vote, window
+from actionbot.commands import admission, calendar, node, vote, window
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
 from actionbot.core.nodes import Standing
+from actionbot.render import admission as nodes_text
 from actionbot.render import help as text
-from actionbot.render import nodes as nodes_text
 from actionbot.render.nodes import language_list
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,13 @@ def build_commands(services: Services) -> Commands:
     handlers = {
         ("help",): help_handler,
         ("node", "register"): node.register,
-        ("node", "admit"): node.admit,
-        ("node", "refuse"): node.refuse,
-        ("node", "leave"): node.leave,
-        ("node", "remove"): node.remove,
+        ("node", "admit"): admission.admit,
+        ("node", "refuse"): admission.refuse,
+        ("node", "leave"): admission.leave,
+        ("node", "remove"): admission.remove,
         ("node",): node.show,
         ("nodes",): node.list_all,
+        ("coordinators",): admission.coordinators,
         ("window", "propose"): window.propose,
         ("window", "show"): window.show,
         ("window", "cancel"): window.cancel,

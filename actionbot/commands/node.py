@@ -9,21 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
-from actionbot.core.ids import new_id, normalise_id
+from actionbot.core.ids import new_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import (
     Node,
     NodeError,
     Standing,
-    may_admit,
     may_register,
-    tame_reason,
     validate_name,
     validate_timezone,
 )
 from actionbot.core.servers import server_of
 from actionbot.core.zones import longest_zone
 from actionbot.flows.effects import Notice
+from actionbot.render import admission as admission_text
 from actionbot.render import nodes as text
 from actionbot.render.help import takes_no_arguments
 from actionbot.render.languages import normalise_language
@@ -124,8 +123,8 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
             answer = text.registered(voice, stored, updated=existing is not None)
             news = text.announced(coordination_voice, stored, updated=existing is not None)
         else:
-            answer = text.requested(voice, stored)
-            news = text.asks_to_join(coordination_voice, stored, ctx.prefix)
+            answer = admission_text.requested(voice, stored)
+            news = admission_text.asks_to_join(coordination_voice, stored, ctx.prefix)
         if not coordination or coordination == ctx.room_id:
             return Outcome(reply=answer)
         notice = Notice(
@@ -155,7 +154,7 @@ async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
     if ctx.node is None:
         return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
     if not ctx.node.admitted:
-        return Outcome(reply=text.waiting_for_admission(ctx.voice))
+        return Outcome(reply=admission_text.waiting_for_admission(ctx.voice))
     coordination = services.config.coordination_room == ctx.room_id
     return Outcome(reply=text.this_node(ctx.voice, ctx.node, coordination=coordination))
 
@@ -166,106 +165,6 @@ async def list_all(ctx: CommandContext, services: Services, args: tuple[str, ...
     nodes = await services.nodes.all()
     listing = text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix)
     if ctx.room_id == services.config.coordination_room:
-        waiting = text.requests_listing(ctx.voice, await services.nodes.requests())
+        waiting = admission_text.requests_listing(ctx.voice, await services.nodes.requests())
         listing = Reply(lines=listing.lines + tuple(waiting))
     return Outcome(reply=listing)
-
-
-async def _may_admit(ctx: CommandContext, services: Services) -> bool:
-    """Coordinators: the configured ones, and moderators of the coordination room."""
-    config = services.config
-    here = ctx.room_id == config.coordination_room
-    is_coordinator = ctx.is_coordinator or (
-        here and await ctx.sender_power() >= config.register_min_power_level
-    )
-    return may_admit(is_coordinator=is_coordinator, in_coordination_room=here)
-
-
-async def admit(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    if not await _may_admit(ctx, services):
-        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
-    if len(args) != 1:
-        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node admit <id>"))
-    node_id = normalise_id(args[0])
-    answer = Answer(
-        ctx, lambda node: Outcome(reply=text.admission_done(ctx.voice, node, admitted=True))
-    )
-    if not await services.runner.admit(node_id, response=answer.response):
-        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
-    return answer.outcome() or Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
-
-
-async def refuse(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    if not await _may_admit(ctx, services):
-        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
-    if not args:
-        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node refuse <id> [reason…]"))
-    node_id = normalise_id(args[0])
-    reason = tame_reason(" ".join(args[1:]))
-    answer = Answer(
-        ctx,
-        lambda node: Outcome(
-            reply=text.admission_done(ctx.voice, node, admitted=False, reason=reason)
-        ),
-    )
-    if not await services.runner.refuse(node_id, reason, response=answer.response):
-        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
-    return answer.outcome() or Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
-
-
-async def leave(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    """The node's moderators take their room out of the network."""
-    config = services.config
-    node = ctx.node
-    if node is None or not node.admitted:
-        return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
-    if args:
-        return Outcome(reply=takes_no_arguments(ctx.voice, "node leave", ctx.prefix))
-    if not may_register(
-        power_level=await ctx.sender_power(),
-        min_power_level=config.register_min_power_level,
-        is_coordinator=ctx.is_coordinator,
-    ):
-        return Outcome(reply=text.only_moderators_leave(ctx.voice, config.register_min_power_level))
-    coordination = config.coordination_room
-    coordination_voice = services.voices.of(
-        await services.nodes.by_room(coordination) if coordination else None
-    )
-
-    def build(gone: Node) -> Outcome:
-        # The room's own notice comes from the flow; the command's reply confirms it.
-        answer = text.left(ctx.voice, gone, ctx.prefix)
-        if not coordination or coordination == ctx.room_id:
-            return Outcome(reply=answer)
-        audit = Notice(
-            key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
-            room_id=coordination,
-            reply=text.departure_done(coordination_voice, gone, removed=False),
-        )
-        return Outcome(reply=answer, announcements=(audit,))
-
-    answer = Answer(ctx, build)
-    if not await services.runner.depart(node.id, removed=False, response=answer.response):
-        return Outcome(reply=text.not_a_node_yet(ctx.voice, ctx.prefix))
-    return answer.outcome() or build(node)
-
-
-async def remove(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    """Coordinators remove a node from the coordination room."""
-    if not await _may_admit(ctx, services):
-        return Outcome(reply=text.only_coordinators_admit(ctx.voice))
-    if not args:
-        return Outcome(reply=text.admit_usage(ctx.voice, ctx.prefix, "node remove <id> [reason…]"))
-    node_id = normalise_id(args[0])
-    reason = tame_reason(" ".join(args[1:]))
-    answer = Answer(
-        ctx,
-        lambda node: Outcome(
-            reply=text.departure_done(ctx.voice, node, removed=True, reason=reason)
-        ),
-    )
-    if not await services.runner.depart(
-        node_id, removed=True, reason=reason, response=answer.response
-    ):
-        return Outcome(reply=text.no_such_node(ctx.voice, args[0], ctx.prefix))
-    return answer.outcome() or Outcome(reply=text.no_such_node(ctx.voice, args[0], ctx.prefix))

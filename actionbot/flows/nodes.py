@@ -18,7 +18,7 @@ from actionbot.core.windows import Window
 from actionbot.flows import remind
 from actionbot.flows.context import FlowContext
 from actionbot.flows.effects import Effects, LeaveRoom, Notice
-from actionbot.render import nodes as text
+from actionbot.render import admission as text
 
 
 def register(

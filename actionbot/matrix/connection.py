@@ -130,6 +130,10 @@ class Connection:
         (fail closed: 0 if the server could not tell; see :func:`rooms.power_level`)."""
         return await rooms.power_level(self.client, room_id, user_id)
 
+    async def moderators(self, room_id: str, min_level: int) -> tuple[str, ...] | None:
+        """Joined members with power ≥ ``min_level``; None if the server could not tell."""
+        return await rooms.moderators(self.client, room_id, min_level)
+
     def is_encrypted(self, room_id: str) -> bool:
         return rooms.is_encrypted(self.client, room_id)
 

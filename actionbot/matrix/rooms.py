@@ -59,6 +59,24 @@ async def power_level(client: AsyncClient, room_id: str, user_id: str) -> int:
     )
 
 
+async def moderators(client: AsyncClient, room_id: str, min_level: int) -> tuple[str, ...] | None:
+    """The room's joined members with power ≥ ``min_level`` (creators of v12 rooms
+    included), from the server's current state; None if the server could not tell."""
+    create = await _state_event(client, room_id, "m.room.create")
+    levels = await _state_event(client, room_id, "m.room.power_levels")
+    if create is None or create is _UNKNOWN or levels is _UNKNOWN:
+        return None
+    room = client.rooms.get(room_id)
+    members = sorted(room.users) if room else []
+    content = levels.get("content") if levels else None
+    return tuple(
+        user
+        for user in members
+        if user != client.user_id
+        and effective_level(user_id=user, create_event=create, power_levels=content) >= min_level
+    )
+
+
 async def _state_event(client: AsyncClient, room_id: str, event_type: str) -> dict[str, Any] | None:
     path = (
         f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state/"

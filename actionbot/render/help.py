@@ -69,6 +69,11 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         summary=N_("list all nodes of the network (names, zones, languages, servers)"),
         examples=("nodes",),
     ),
+    ("coordinators",): HelpText(
+        usage="coordinators",
+        summary=N_("who may admit and remove nodes (in the coordination room only)"),
+        examples=("coordinators",),
+    ),
     ("window", "propose"): HelpText(
         usage="window propose <when> [for <duration>] [every year|every <phase>] "
         "[gesture=<id>]; <title>",

@@ -103,6 +103,9 @@ async def make_harness(
     async def upload(data: bytes, filename: str, mimetype: str, room_id: str) -> dict[str, Any]:
         return {"msgtype": "m.file", "body": filename, "url": "mxc://x/y", "size": len(data)}
 
+    async def moderators(room_id: str, min_level: int) -> tuple[str, ...] | None:
+        return ("@mod:example.org",)
+
     commands = build_commands(
         Services(
             config=config,
@@ -112,6 +115,7 @@ async def make_harness(
             calendar=shipped_calendar(),
             voices=voices,
             upload=upload,
+            moderators=moderators,
         )
     )
     return Harness(

@@ -198,3 +198,10 @@ async def test_coordinators_remove_a_node_and_the_bot_leaves_its_room(net) -> No
     # A removed room is outside the network: neutral answers.
     outside = await net.run("!windows", room=KYIV)
     assert "only in the network's rooms" in outside.reply.plain()
+
+
+async def test_coordinators_are_listed_in_the_coordination_room_only(net) -> None:
+    listing = (await net.run("!coordinators", room=COORD)).reply.plain()
+    assert COORDINATOR in listing and "@mod:example.org" in listing
+    elsewhere = await net.run("!coordinators", room=KYIV)
+    assert elsewhere.reply.is_error and "@" not in elsewhere.reply.plain()
