@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from actionbot.commands import admission, calendar, node, vote, window
+from actionbot.commands import admission, calendar, move, node, vote, window
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
@@ -31,6 +31,7 @@ NETWORK_COMMANDS = frozenset(
         ("window", "propose"),
         ("window", "show"),
         ("window", "cancel"),
+        ("window", "move"),
         ("window", "ics"),
         ("vote",),
     }
@@ -108,6 +109,7 @@ def build_commands(services: Services) -> Commands:
         ("window", "propose"): window.propose,
         ("window", "show"): window.show,
         ("window", "cancel"): window.cancel,
+        ("window", "move"): move.move,
         ("window", "ics"): window.ics,
         ("windows",): window.list_windows,
         ("vote",): vote.vote,

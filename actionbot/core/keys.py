@@ -45,6 +45,7 @@ class MessageKind(StrEnum):
     HINT = "hint"
     ADMISSION = "admission"
     DEPARTURE = "departure"
+    MOVED = "moved"
     LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
 

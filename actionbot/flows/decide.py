@@ -46,6 +46,7 @@ from actionbot.flows.effects import (
     Transition,
     reminder_job,
 )
+from actionbot.render import moves
 from actionbot.render import polls as poll_text
 from actionbot.render import windows as text
 
@@ -311,4 +312,67 @@ def cancel(
             skip=acting_room,
         ),
         cancel_window_jobs=(window.id,),
+    )
+
+
+def move(
+    ctx: FlowContext,
+    *,
+    old: Window,
+    new: Window,
+    proposer: Node,
+    nodes: Sequence[Node],
+    polls: Sequence[PollRef],
+    proposer_hash: str,
+    event_id: str,
+    acting_room: str,
+    now: datetime,
+) -> Effects:
+    """A window moves to another time: the old one ends ("moved"), a new one (new id, same
+    title) is proposed in the same transaction. Votes start over, polls are replaced, and
+    reminders are planned again once the new window is approved."""
+    if old.state not in (State.PROPOSED, State.APPROVED):
+        return NOTHING
+    prefix = ctx.settings.prefix
+    messages: tuple = ctx.broadcast(
+        MessageKind.MOVED,
+        old.id,
+        nodes,
+        lambda voice, node: moves.moved(
+            voice, old=old, new=new, target=node, now=now, prefix=prefix
+        ),
+        skip=acting_room,
+    )
+    changes: tuple = (
+        Transition(window=old, to=State.CANCELLED, decision="moved", cancel_reminders=True),
+    )
+    for poll in polls:
+        if poll.event_id is None:
+            key = MessageKey(kind=MessageKind.POLL, window=old.id, node=poll.node_id)
+            changes += (SkipMessage(key=key, reason="the window moved before it was sent"),)
+            continue
+        node = next((n for n in nodes if n.id == poll.node_id), None)
+        messages += (
+            PollEnd(
+                key=MessageKey(kind=MessageKind.POLL_END, window=old.id, node=poll.node_id),
+                room_id=poll.room_id,
+                poll_event_id=poll.event_id,
+                text=moves.poll_moved(ctx.voices.of(node), new),
+            ),
+        )
+    proposed = propose(
+        ctx,
+        window=new,
+        proposer=proposer,
+        nodes=nodes,
+        proposer_hash=proposer_hash,
+        event_id=event_id,
+        now=now,
+    )
+    polls_only = tuple(m for m in proposed.messages if isinstance(m, PollStart))
+    return Effects(
+        changes=changes + proposed.changes,
+        messages=messages + polls_only,
+        schedule=proposed.schedule,
+        cancel_window_jobs=(old.id,),
     )

@@ -126,6 +126,56 @@ class Runner:
             log.info("window proposed", extra={"window": window.id, "node": node.id})
             return window
 
+    async def move(
+        self,
+        *,
+        window: Window,
+        proposal: Proposal,
+        timing: Timing,
+        node: Node,
+        sender: str,
+        event_id: str,
+        acting_room: str,
+        response: Response[Window] | None = None,
+    ) -> Window | None:
+        """The new window, or None if the old one was no longer proposed or approved.
+        Idempotent per command event, like :meth:`propose`."""
+        async with self._lock:
+            existing = await self.windows.by_source_event(event_id)
+            if existing is not None:
+                return existing
+            old = await self.windows.get(window.id)
+            if old is None or old.state not in (State.PROPOSED, State.APPROVED):
+                return None
+            now = self.clock()
+            nodes = await self.nodes.all()
+            proposer = await self.nodes.by_id(old.proposer_node) or node
+            new = decide.new_window(
+                self.ctx,
+                window_id=await self._fresh_id(),
+                proposal=proposal,
+                timing=timing,
+                proposer=proposer,
+                nodes=nodes,
+                now=now,
+            )
+            effects = decide.move(
+                self.ctx,
+                old=old,
+                new=new,
+                proposer=proposer,
+                nodes=nodes,
+                polls=await self.windows.polls_of(old.id),
+                proposer_hash=await self.windows.proposer_hash(old.id) or self.person_hash(sender),
+                event_id=event_id,
+                acting_room=acting_room,
+                now=now,
+            )
+            if not await self._apply(effects, response, new, now):
+                return None
+            log.info("window moved", extra={"window": old.id, "to": new.id})
+            return new
+
     async def vote(
         self,
         *,

@@ -103,6 +103,15 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         summary=N_("cancel a window (its proposer or coordinators); every node is told"),
         examples=("window cancel k3f9q",),
     ),
+    ("window", "move"): HelpText(
+        usage="window move <id> <when> [for <duration>] [; <new title>]",
+        summary=N_("move a window to another time (its proposer or coordinators)"),
+        details=N_(
+            "The moved window is a new window with a new id: every node is told, earlier "
+            "votes no longer count and the network decides again."
+        ),
+        examples=("window move k3f9q next new moon at 20:00 local",),
+    ),
     ("window", "ics"): HelpText(
         usage="window ics <id>",
         summary=N_("get a calendar (.ics) file for a window"),

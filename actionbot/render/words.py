@@ -41,6 +41,7 @@ STATES = {
     "approved": N_("approved"),
     "rejected": N_("rejected"),
     "cancelled": N_("cancelled"),
+    "moved": N_("moved to another time, as a new window"),
     "done": N_("done"),
 }
 HOW = {
