@@ -27,7 +27,8 @@ async def ask_to_join(user: MatrixUser, bot_id: str, name: str, *, encrypted: bo
     return room
 
 
-async def admit(coordinator: MatrixUser, coordination: str, name: str) -> None:
+async def admit(coordinator: MatrixUser, coordination: str, name: str) -> str:
+    """Admit the room that asked as ``name``; returns its node id."""
     request = await coordinator.wait_for(
         lambda s: (
             s.room_id == coordination
@@ -40,6 +41,7 @@ async def admit(coordinator: MatrixUser, coordination: str, name: str) -> None:
         coordination, await coordinator.send_text(coordination, f"!node admit {node_id}")
     )
     assert "Admitted" in admitted.content["body"], admitted.content["body"]
+    return node_id
 
 
 async def test_an_outsider_sees_nothing_and_has_no_vote_until_admitted(new_user, make_bot) -> None:
@@ -126,3 +128,49 @@ async def test_an_outsider_sees_nothing_and_has_no_vote_until_admitted(new_user,
     quiet = re.search(r"([0-9a-z]{5}): Quiet", question)
     assert quiet is not None, question
     assert await bot.bot.windows.votes(quiet.group(1)) == {}
+
+
+async def test_a_removed_node_loses_its_vote_and_the_bot_leaves(new_user, make_bot) -> None:
+    alice = await new_user("alice")
+    bob = await new_user("bob")
+    coordination = await alice.create_room(encrypted=True, name="coordination")
+    bot = await make_bot(
+        bot__coordination_room=coordination,
+        bot__coordinators=[alice.user_id],
+        network__admission="coordinators",
+    )
+    await alice.invite(coordination, bot.user_id)
+    kyiv = await ask_to_join(alice, bot.user_id, "Kyiv", encrypted=True)
+    await admit(alice, coordination, "Kyiv")
+    taken = await ask_to_join(bob, bot.user_id, "Taken", encrypted=True)
+    node_id = await admit(alice, coordination, "Taken")
+    await bob.wait_for(lambda s: s.room_id == taken and "Welcome" in s.content.get("body", ""))
+    proposal = await alice.wait_for_reply(
+        kyiv, await alice.send_text(kyiv, "!window propose next full moon; Lights")
+    )
+    window_id = WINDOW_ID.search(proposal.content["body"]).group(1)
+    await bob.wait_for(lambda s: s.room_id == taken and window_id in s.content.get("body", ""))
+    vote = await bob.wait_for_reply(taken, await bob.send_text(taken, f"!vote {window_id} block"))
+    assert "Recorded" in vote.content["body"], vote.content["body"]
+    assert len(await bot.bot.windows.votes(window_id)) == 1
+
+    removed = await alice.wait_for_reply(
+        coordination,
+        await alice.send_text(coordination, f"!node remove {node_id} the room was taken over"),
+    )
+    assert "Removed" in removed.content["body"], removed.content["body"]
+    assert "@" not in removed.content["body"].replace(alice.user_id, "")
+    told = await bob.wait_for(
+        lambda s: s.room_id == taken and "removed node" in s.content.get("body", "")
+    )
+    assert "the room was taken over" in told.content["body"]
+    # Then the bot leaves the room (after the room heard why).
+    await bob.wait_for(
+        lambda s: (
+            s.room_id == taken
+            and s.event.source.get("type") == "m.room.member"
+            and s.event.source.get("state_key") == bot.user_id
+            and s.event.source.get("content", {}).get("membership") == "leave"
+        )
+    )
+    assert await bot.bot.windows.votes(window_id) == {}  # the block is withdrawn
