@@ -111,6 +111,13 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
         homeserver=existing.homeserver if existing else server_of(ctx.sender),
         registered_at=existing.registered_at if existing else ctx.now,
         standing=Standing.ADMITTED if joins else Standing.REQUESTED,
+        requested_at=None
+        if joins
+        else (
+            existing.requested_at
+            if existing is not None and existing.standing is Standing.REQUESTED
+            else ctx.now
+        ),
     )
     coordination_voice = services.voices.of(
         await services.nodes.by_room(coordination) if coordination else None

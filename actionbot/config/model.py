@@ -49,6 +49,7 @@ class Config:
     proposers: str = "anyone"
     max_open_proposals: int = 10
     admission: str = "coordinators"
+    request_expiry: timedelta = timedelta(days=7)
     decision_period: timedelta = timedelta(hours=24)
     quorum: float = 0.5
     consensus_only: bool = False

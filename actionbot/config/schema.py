@@ -82,6 +82,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "network": {
         "admission": Field("admission", choice(("coordinators", "open"))),
+        "request_expiry": Field("request_expiry", at_least(timedelta(minutes=1), duration)),
     },
     "decisions": {
         "period": Field("decision_period", duration),

@@ -14,12 +14,13 @@ class JobKind(StrEnum):
     DEADLINE = "deadline"
     REMINDER = "reminder"
     END = "end"
+    EXPIRE = "expire"  # a request to join that nobody decided on
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobId:
     kind: JobKind
-    window: str
+    window: str = ""
     node: str | None = None
     offset: str | None = None
 
@@ -45,6 +46,7 @@ class MessageKind(StrEnum):
     HINT = "hint"
     ADMISSION = "admission"
     DEPARTURE = "departure"
+    EXPIRED = "expired"
     MOVED = "moved"
     LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll

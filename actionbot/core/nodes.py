@@ -44,6 +44,7 @@ class Node:
     homeserver: str
     registered_at: datetime
     standing: Standing = Standing.ADMITTED
+    requested_at: datetime | None = None  # when it last asked to join
 
     @property
     def admitted(self) -> bool:
@@ -52,6 +53,7 @@ class Node:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["registered_at"] = self.registered_at.isoformat()
+        data["requested_at"] = self.requested_at.isoformat() if self.requested_at else None
         return data
 
 

@@ -31,6 +31,7 @@ class Settings:
     late_grace: timedelta
     late_after: timedelta
     polls: bool
+    request_expiry: timedelta = timedelta(days=7)
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -45,6 +46,7 @@ class Settings:
             late_grace=config.reminder_late_grace,
             late_after=config.reminder_late_after,
             polls=config.polls,
+            request_expiry=config.request_expiry,
         )
 
 

@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from actionbot.core.changes import ForgetNode, RegisterNode, WithdrawNode
-from actionbot.core.keys import MessageKey, MessageKind
+from actionbot.core.keys import JobId, JobKind, MessageKey, MessageKind
 from actionbot.core.nodes import Node, Standing
 from actionbot.core.windows import Window
 from actionbot.flows import remind
 from actionbot.flows.context import FlowContext
-from actionbot.flows.effects import Effects, LeaveRoom, Notice
+from actionbot.flows.effects import Effects, Job, LeaveRoom, Notice
 from actionbot.render import admission as text
 
 
@@ -34,12 +34,42 @@ def register(
     the approved windows at its local times (the windows' ends move with the latest start).
     A room that only asks to join gets nothing yet."""
     effects = Effects(changes=(RegisterNode(node=node),))
+    if node.standing is Standing.REQUESTED:
+        return effects + Effects(schedule=(expiry_job(ctx, node),))
     if not node.admitted:
         return effects
     if previous is not None and previous.admitted and previous.timezone == node.timezone:
         return effects
     network = [n for n in nodes if n.room_id != node.room_id] + [node]
     return effects + remind.node_changed(ctx, node=node, nodes=network, approved=approved, now=now)
+
+
+def expiry_job(ctx: FlowContext, request: Node) -> Job:
+    """When a request nobody decided on is dropped."""
+    asked = request.requested_at or request.registered_at
+    return Job(
+        id=JobId(kind=JobKind.EXPIRE, node=request.id), at=asked + ctx.settings.request_expiry
+    )
+
+
+def expire(ctx: FlowContext, *, request: Node, nodes: Sequence[Node]) -> Effects:
+    """A request nobody decided on in time: deleted like a refusal, the room told, the
+    coordination room told (so nobody waits for an answer that will not come), the bot
+    leaves."""
+    told = Notice(
+        key=MessageKey(kind=MessageKind.EXPIRED, node=request.id),
+        room_id=request.room_id,
+        reply=text.expired(ctx.voices.of(request), request),
+    )
+    leave = LeaveRoom(
+        key=MessageKey(kind=MessageKind.LEAVE, node=request.id), room_id=request.room_id
+    )
+    audit = ctx.to_coordination(
+        MessageKey(kind=MessageKind.EXPIRED, node=request.id, room="coordination"),
+        nodes,
+        lambda voice: text.expired_audit(voice, request),
+    )
+    return Effects(changes=(ForgetNode(node_id=request.id),), messages=(told, leave, *audit))
 
 
 def admit(
@@ -60,7 +90,7 @@ def admit(
     )
     return register(
         ctx, node=node, previous=request, nodes=nodes, approved=approved, now=now
-    ) + Effects(messages=(welcome,))
+    ) + Effects(messages=(welcome,), cancel=(expiry_job(ctx, request).id,))
 
 
 def refuse(ctx: FlowContext, *, request: Node, reason: str) -> Effects:
@@ -74,7 +104,11 @@ def refuse(ctx: FlowContext, *, request: Node, reason: str) -> Effects:
     leave = LeaveRoom(
         key=MessageKey(kind=MessageKind.LEAVE, node=request.id), room_id=request.room_id
     )
-    return Effects(changes=(ForgetNode(node_id=request.id),), messages=(told, leave))
+    return Effects(
+        changes=(ForgetNode(node_id=request.id),),
+        messages=(told, leave),
+        cancel=(expiry_job(ctx, request).id,),
+    )
 
 
 def depart(

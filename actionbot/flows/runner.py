@@ -24,7 +24,8 @@ from actionbot.core.proposals import Proposal
 from actionbot.core.timing import Timing, resolve
 from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
-from actionbot.flows import decide, nodes, remind, series
+from actionbot.flows import decide, remind, series
+from actionbot.flows import nodes as node_flows
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.decide import VoteResult
@@ -259,6 +260,8 @@ class Runner:
             await self.decide_at_deadline(job.id.window)
         elif job.id.kind is JobKind.END:
             await self.end_window(job.id.window)
+        elif job.id.kind is JobKind.EXPIRE and job.id.node is not None:
+            await self.expire(job.id.node)
         elif job.reminder is not None:
             await self.fire_reminder(job)
 
@@ -306,7 +309,7 @@ class Runner:
             if owner is not None and owner != node.room_id:
                 return NameTaken(name=node.name)
             now = self.clock()
-            effects = nodes.register(
+            effects = node_flows.register(
                 self.ctx,
                 node=node,
                 previous=await self.nodes.by_room(node.room_id),
@@ -324,7 +327,7 @@ class Runner:
             if request is None:
                 return False
             now = self.clock()
-            effects = nodes.admit(
+            effects = node_flows.admit(
                 self.ctx,
                 request=request,
                 nodes=await self.nodes.all(),
@@ -342,9 +345,22 @@ class Runner:
             request = await self.nodes.request_by_id(node_id)
             if request is None:
                 return False
-            effects = nodes.refuse(self.ctx, request=request, reason=reason)
+            effects = node_flows.refuse(self.ctx, request=request, reason=reason)
             log.info("node refused", extra={"node": node_id})
             return await self._apply(effects, response, request, self.clock())
+
+    async def expire(self, node_id: str) -> None:
+        """Drop a request nobody decided on in time (idempotent: a decided one is gone)."""
+        async with self._lock:
+            request = await self.nodes.request_by_id(node_id)
+            if request is None:
+                return
+            now = self.clock()
+            if node_flows.expiry_job(self.ctx, request).at > now:
+                return  # asked again since; its own job comes later
+            effects = node_flows.expire(self.ctx, request=request, nodes=await self.nodes.all())
+            if await self.applier.apply(effects, now=now):
+                log.info("request expired", extra={"node": node_id})
 
     async def depart(
         self,
@@ -359,7 +375,7 @@ class Runner:
             node = await self.nodes.by_id(node_id)
             if node is None or not node.admitted:
                 return False
-            effects = nodes.depart(
+            effects = node_flows.depart(
                 self.ctx,
                 node=node,
                 removed=removed,
@@ -383,6 +399,9 @@ class Runner:
             if end is not None:
                 jobs.append(Job(id=JobId(kind=JobKind.END, window=window.id), at=end))
         jobs += [reminder_job(item) for item in await self.windows.planned_reminders()]
+        jobs += [
+            node_flows.expiry_job(self.ctx, request) for request in await self.nodes.requests()
+        ]
         for job in jobs:
             self.applier.scheduler.at(job)
         log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})

@@ -216,3 +216,23 @@ def coordinators(
 
 def coordinators_only_there(voice: Voice) -> Reply:
     return error_reply(voice._("This command works only in the network's coordination room."))
+
+
+def expired(voice: Voice, node: Node) -> Reply:
+    """For a room whose request nobody decided on in time; the bot leaves after this."""
+    return reply(
+        voice._(
+            "Nobody decided on this room's request to join as node {name}, so it has lapsed.",
+            name=bold(node.name),
+        ),
+        voice._("The bot leaves this room now. To ask again, invite it back."),
+    )
+
+
+def expired_audit(voice: Voice, node: Node) -> Reply:
+    return reply(
+        voice._(
+            "The request of {node} lapsed undecided; the bot left that room.",
+            node=details(voice, node),
+        )
+    )

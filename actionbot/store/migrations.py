@@ -182,6 +182,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         statements=(
             """ALTER TABLE nodes ADD COLUMN standing TEXT NOT NULL DEFAULT 'admitted'
                    CHECK (standing IN ('requested', 'admitted', 'left', 'removed'))""",
+            "ALTER TABLE nodes ADD COLUMN requested_at TEXT",
         ),
     ),
 )

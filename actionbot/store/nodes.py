@@ -31,6 +31,7 @@ def _row_to_node(row: aiosqlite.Row) -> Node:
         homeserver=row["homeserver"],
         registered_at=from_db_time(row["registered_at"]),
         standing=Standing(row["standing"]),
+        requested_at=from_db_time(row["requested_at"]) if row["requested_at"] else None,
     )
 
 
@@ -39,12 +40,12 @@ async def upsert_node(tx: aiosqlite.Connection, node: Node) -> None:
     registration time never change)."""
     await tx.execute(
         """INSERT INTO nodes (id, room_id, name, name_key, timezone, language,
-                              homeserver, registered_at, standing)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              homeserver, registered_at, standing, requested_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (room_id) DO UPDATE SET
                name = excluded.name, name_key = excluded.name_key,
                timezone = excluded.timezone, language = excluded.language,
-               standing = excluded.standing""",
+               standing = excluded.standing, requested_at = excluded.requested_at""",
         (
             node.id,
             node.room_id,
@@ -55,6 +56,7 @@ async def upsert_node(tx: aiosqlite.Connection, node: Node) -> None:
             node.homeserver,
             to_db_time(node.registered_at),
             str(node.standing),
+            to_db_time(node.requested_at) if node.requested_at else None,
         ),
     )
 

@@ -3,12 +3,14 @@ the coordination room; until then it is shown nothing and has no vote."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from actionbot.core.keys import JobId, JobKind
 from actionbot.core.outbox import LEAVE_ROOM
+from actionbot.flows.effects import Job
 from tests.unit.harness import make_harness
 
 NOW = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
@@ -205,3 +207,33 @@ async def test_coordinators_are_listed_in_the_coordination_room_only(net) -> Non
     assert COORDINATOR in listing and "@mod:example.org" in listing
     elsewhere = await net.run("!coordinators", room=KYIV)
     assert elsewhere.reply.is_error and "@" not in elsewhere.reply.plain()
+
+
+async def test_a_request_nobody_decides_on_lapses_and_the_bot_leaves(net) -> None:
+    await net.run("!node register Forgotten tz=UTC", room=OUT)
+    request = await net.nodes.by_room(OUT)
+    job = Job(id=JobId(kind=JobKind.EXPIRE, node=request.id), at=NOW + timedelta(days=7))
+    assert job.id in set(net.runner.applier.scheduler.job_ids())
+    await net.runner.run_job(job)  # too early: nothing happens
+    assert await net.nodes.by_room(OUT) is not None
+    net.runner.clock = lambda: NOW + timedelta(days=7, seconds=1)
+    await net.runner.run_job(job)
+    assert await net.nodes.by_room(OUT) is None
+    (told,) = await _messages_to(net, OUT)
+    assert "lapsed" in told
+    assert await _leaves(net, OUT) == 1
+    audit = [b for b in await _messages_to(net, COORD) if "lapsed undecided" in b]
+    assert len(audit) == 1 and "Forgotten" in audit[0]
+    await net.runner.run_job(job)  # a second run changes nothing
+    assert await _leaves(net, OUT) == 1
+
+
+async def test_an_admitted_request_does_not_lapse(net) -> None:
+    await net.run("!node register Welcome tz=UTC", room=OUT)
+    request = await net.nodes.by_room(OUT)
+    await net.run(f"!node admit {request.id}", room=COORD, sender=COORDINATOR)
+    job_id = JobId(kind=JobKind.EXPIRE, node=request.id)
+    assert job_id not in set(net.runner.applier.scheduler.job_ids())
+    net.runner.clock = lambda: NOW + timedelta(days=8)
+    await net.runner.run_job(Job(id=job_id, at=NOW))
+    assert (await net.nodes.by_room(OUT)).admitted
