@@ -188,3 +188,19 @@ async def test_abstain_votes_become_stand_aside(tmp_path) -> None:
     rows = await new.fetchall("SELECT node_id, vote FROM votes ORDER BY node_id")
     assert [(r["node_id"], r["vote"]) for r in rows] == [("n1", "stand-aside"), ("n2", "block")]
     await new.close()
+
+
+async def test_nodes_from_before_admission_stay_admitted(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    old = await Database.open(path, migrations=MIGRATIONS[:5], now=NOW)
+    await old.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            """INSERT INTO nodes (id, room_id, name, name_key, timezone, language, homeserver,
+                   registered_at) VALUES ('k1abc', '!k:x', 'Kyiv', 'kyiv', 'Europe/Kyiv', 'uk',
+                   'x', '2026-01-01T00:00:00.000000Z')"""
+        )
+    new = await Database.open(path, now=NOW)
+    (node,) = await NodeStore(new).all()
+    assert node.admitted and node.requested_at is None
+    await new.close()
