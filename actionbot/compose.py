@@ -21,6 +21,7 @@ from actionbot.inbound.commands import CommandHandler
 from actionbot.inbound.invites import InviteHandler
 from actionbot.inbound.media import MediaHandler
 from actionbot.inbound.polls import PollHandler
+from actionbot.inbound.reactions import ReactionHandler
 from actionbot.inbound.router import Router
 from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.matrix.connection import Connection
@@ -189,6 +190,17 @@ def _router(
         ),
         commands=commands,
         polls=polls,
+        reactions=ReactionHandler(
+            config=config,
+            connection=connection,
+            runner=runner,
+            nodes=nodes,
+            outbox=outbox,
+            voices=voices,
+            handled=handled,
+            notify=notify,
+            clock=clock,
+        ),
         undecryptable=UndecryptableHandler(
             config=config,
             connection=connection,

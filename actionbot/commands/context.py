@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from actionbot.config import Config
 from actionbot.core.calendar import Calendar
-from actionbot.core.changes import MarkHandled
+from actionbot.core.changes import Change, MarkHandled
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node
 from actionbot.flows.effects import Effects, FileMessage, Message, Notice, Response
@@ -63,6 +63,7 @@ class Outcome:
     files: tuple[dict[str, Any], ...] = ()  # m.file contents, sent after the reply
     # Already stored, with the handled mark, in the transaction of the flow it answers.
     recorded: bool = False
+    changes: tuple[Change, ...] = ()  # stored with the answer (bookkeeping it needs)
 
 
 def answer_messages(outcome: Outcome, room_id: str, event_id: str, sender: str) -> list[Message]:
@@ -111,7 +112,10 @@ class Answer(Generic[R]):
         ctx = self._ctx
         self._built = self._build(result)
         return Effects(
-            changes=(MarkHandled(event_id=ctx.event_id, room_id=ctx.room_id),),
+            changes=(
+                MarkHandled(event_id=ctx.event_id, room_id=ctx.room_id),
+                *self._built.changes,
+            ),
             messages=tuple(answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender)),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
+from actionbot.core.changes import RecordRequestNotice
 from actionbot.core.ids import new_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import (
@@ -139,7 +140,10 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
             room_id=coordination,
             reply=news,
         )
-        return Outcome(reply=answer, announcements=(notice,))
+        # A ✅ or ❌ reaction to the request's notice admits or refuses it.
+        record = RecordRequestNotice(message_key=notice.key, node_id=stored.id)
+        changes = () if stored.admitted else (record,)
+        return Outcome(reply=answer, announcements=(notice,), changes=changes)
 
     answer = Answer(ctx, build)
     stored = await services.runner.register(candidate, response=answer.response)

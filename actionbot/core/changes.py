@@ -93,6 +93,15 @@ class WithdrawNode:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordRequestNotice:
+    """The coordination-room message that announced a request, so a ✅ or ❌ reaction to
+    it can be read as admit or refuse."""
+
+    message_key: MessageKey
+    node_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -112,5 +121,6 @@ Change = (
     | RegisterNode
     | ForgetNode
     | WithdrawNode
+    | RecordRequestNotice
     | MarkHandled
 )

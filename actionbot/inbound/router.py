@@ -23,6 +23,7 @@ from actionbot.inbound.commands import CommandHandler
 from actionbot.inbound.invites import InviteHandler
 from actionbot.inbound.media import MediaHandler
 from actionbot.inbound.polls import PollHandler
+from actionbot.inbound.reactions import ReactionHandler
 from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.matrix import events
 
@@ -48,6 +49,7 @@ class Router:
         invites: InviteHandler,
         commands: CommandHandler,
         polls: PollHandler,
+        reactions: ReactionHandler,
         undecryptable: UndecryptableHandler,
         media: MediaHandler,
         clock: Callable[[], datetime],
@@ -57,6 +59,7 @@ class Router:
         self.invites = invites
         self.commands = commands
         self.polls = polls
+        self.reactions = reactions
         self.undecryptable = undecryptable
         self.media = media
         self._clock = clock
@@ -90,6 +93,8 @@ class Router:
                 await self.commands.handle(item)
             case events.PollAnswer():
                 await self.polls.handle(item)
+            case events.Reaction():
+                await self.reactions.handle(item)
             case events.Undecryptable():
                 await self.undecryptable.handle(item)
             case events.Media():

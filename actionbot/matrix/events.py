@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from nio import (
     InviteMemberEvent,
     MegolmEvent,
+    ReactionEvent,
     RoomEncryptedFile,
     RoomEncryptedImage,
     RoomMemberEvent,
@@ -111,7 +112,20 @@ class Media:
     event: object  # the nio event, for the media handler to download and decrypt
 
 
-Inbound = TextMessage | Undecryptable | PollAnswer | Media
+@dataclass(frozen=True, kw_only=True)
+class Reaction:
+    """An emoji reaction (``m.annotation``) to an event: coordinators answer a request to
+    join with ✅ or ❌."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    reacts_to: str
+    key: str
+    sent_at: datetime
+
+
+Inbound = TextMessage | Undecryptable | PollAnswer | Media | Reaction
 
 
 def _when(event: object) -> datetime:
@@ -172,6 +186,22 @@ def timeline(response: SyncResponse, me: str) -> list[Inbound]:
                 answer = poll_answer(room_id, event)
                 if answer is not None:
                     items.append(answer)
+            elif (
+                isinstance(event, ReactionEvent)
+                and index >= start
+                and isinstance(event.reacts_to, str)
+                and isinstance(event.key, str)
+            ):
+                items.append(
+                    Reaction(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        sender=event.sender,
+                        reacts_to=event.reacts_to,
+                        key=event.key,
+                        sent_at=_when(event),
+                    )
+                )
             elif isinstance(event, MEDIA_EVENTS) and index >= start:
                 items.append(
                     Media(

@@ -20,6 +20,7 @@ from actionbot.core.changes import (
     CreateWindow,
     ForgetNode,
     MarkHandled,
+    RecordRequestNotice,
     RegisterNode,
     ReplanNode,
     SettleReminder,
@@ -260,8 +261,14 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await upsert_node(tx, change.node)
         case ForgetNode():
             await tx.execute("DELETE FROM nodes WHERE id = ?", (change.node_id,))
+            await tx.execute("DELETE FROM request_notices WHERE node_id = ?", (change.node_id,))
         case WithdrawNode():
             await withdraw_node(tx, change, now)
+        case RecordRequestNotice():
+            await tx.execute(
+                "INSERT OR IGNORE INTO request_notices (message_key, node_id) VALUES (?, ?)",
+                (change.message_key.text(), change.node_id),
+            )
         case MarkHandled():
             return await mark_handled(tx, change, now)
     return True

@@ -183,6 +183,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             """ALTER TABLE nodes ADD COLUMN standing TEXT NOT NULL DEFAULT 'admitted'
                    CHECK (standing IN ('requested', 'admitted', 'left', 'removed'))""",
             "ALTER TABLE nodes ADD COLUMN requested_at TEXT",
+            # Which coordination-room message announced which request (for ✅/❌).
+            """CREATE TABLE request_notices (
+                message_key TEXT PRIMARY KEY,
+                node_id TEXT NOT NULL
+            )""",
         ),
     ),
 )

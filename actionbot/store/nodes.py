@@ -111,6 +111,17 @@ class NodeStore:
         )
         return _row_to_node(row) if row else None
 
+    async def request_by_notice(self, message_key: str) -> Node | None:
+        """The waiting room whose request the coordination-room message ``message_key``
+        announced."""
+        row = await self._db.fetchone(
+            """SELECT nodes.* FROM request_notices
+               JOIN nodes ON nodes.id = request_notices.node_id
+               WHERE request_notices.message_key = ? AND nodes.standing = 'requested'""",
+            (message_key,),
+        )
+        return _row_to_node(row) if row else None
+
     async def name_owner(self, name: str) -> str | None:
         """The room that uses this node name (case-insensitively), if any."""
         row = await self._db.fetchone(

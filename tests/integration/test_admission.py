@@ -174,3 +174,38 @@ async def test_a_removed_node_loses_its_vote_and_the_bot_leaves(new_user, make_b
         )
     )
     assert await bot.bot.windows.votes(window_id) == {}  # the block is withdrawn
+
+
+async def test_a_coordinator_admits_with_a_reaction(new_user, make_bot) -> None:
+    alice = await new_user("alice")
+    bob = await new_user("bob")
+    coordination = await alice.create_room(encrypted=True, name="coordination")
+    bot = await make_bot(
+        bot__coordination_room=coordination,
+        bot__coordinators=[alice.user_id],
+        network__admission="coordinators",
+    )
+    await alice.invite(coordination, bot.user_id)
+    room = await ask_to_join(bob, bot.user_id, "Neighbours", encrypted=True)
+    request = await alice.wait_for(
+        lambda s: s.room_id == coordination and "asks to join" in s.content.get("body", "")
+    )
+    await alice.client.room_send(
+        coordination,
+        "m.reaction",
+        {
+            "m.relates_to": {
+                "rel_type": "m.annotation",
+                "event_id": request.event.event_id,
+                "key": "✅️",
+            }
+        },
+        ignore_unverified_devices=True,
+    )
+    audit = await alice.wait_for(
+        lambda s: s.room_id == coordination and "Admitted" in s.content.get("body", "")
+    )
+    assert "Neighbours" in audit.content["body"]
+    await bob.wait_for(lambda s: s.room_id == room and "Welcome" in s.content.get("body", ""))
+    answer = await bob.wait_for_reply(room, await bob.send_text(room, "!windows"))
+    assert "No upcoming windows" in answer.content["body"], answer.content["body"]

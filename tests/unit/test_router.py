@@ -47,3 +47,13 @@ def poll_answer(age: timedelta) -> events.PollAnswer:
 )
 def test_too_old(item, dropped) -> None:
     assert too_old(item, NOW, MAX) is dropped
+
+
+@pytest.mark.parametrize(
+    ("key", "admit"),
+    [("✅", True), ("✅️", True), ("👍", True), ("❌", False), ("👎", False), ("🎉", None)],
+)
+def test_reactions_that_admit_or_refuse(key, admit) -> None:
+    from actionbot.inbound.reactions import meaning
+
+    assert meaning(key) is admit
