@@ -24,6 +24,7 @@ from actionbot.inbound.polls import PollHandler
 from actionbot.inbound.reactions import ReactionHandler
 from actionbot.inbound.router import Router
 from actionbot.inbound.undecryptable import UndecryptableHandler
+from actionbot.inbound.upgrades import UpgradeHandler
 from actionbot.matrix.connection import Connection
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs, Voices
@@ -176,18 +177,20 @@ def _router(
         notify=notify,
         clock=clock,
     )
+    invites = InviteHandler(
+        config=config,
+        connection=connection,
+        nodes=nodes,
+        runner=runner,
+        voices=voices,
+        outbox=outbox,
+        notify=notify,
+        clock=clock,
+    )
     return Router(
         config=config,
         me=connection.user_id,
-        invites=InviteHandler(
-            config=config,
-            connection=connection,
-            nodes=nodes,
-            voices=voices,
-            outbox=outbox,
-            notify=notify,
-            clock=clock,
-        ),
+        invites=invites,
         commands=commands,
         polls=polls,
         reactions=ReactionHandler(
@@ -200,6 +203,9 @@ def _router(
             handled=handled,
             notify=notify,
             clock=clock,
+        ),
+        upgrades=UpgradeHandler(
+            connection=connection, runner=runner, nodes=nodes, invites=invites, handled=handled
         ),
         undecryptable=UndecryptableHandler(
             config=config,

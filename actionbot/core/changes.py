@@ -102,6 +102,24 @@ class RecordRequestNotice:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordUpgrade:
+    """A node's room was upgraded: its successor, until the bot is in it."""
+
+    node_id: str
+    old_room: str
+    new_room: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveNodeRoom:
+    """The node continues in its room's successor; messages not sent yet go there too."""
+
+    node_id: str
+    old_room: str
+    new_room: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -122,5 +140,7 @@ Change = (
     | ForgetNode
     | WithdrawNode
     | RecordRequestNotice
+    | RecordUpgrade
+    | MoveNodeRoom
     | MarkHandled
 )

@@ -48,6 +48,7 @@ class MessageKind(StrEnum):
     DEPARTURE = "departure"
     EXPIRED = "expired"
     MOVED = "moved"
+    UPGRADE = "upgrade"
     LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
 

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from actionbot.core.changes import ForgetNode, RegisterNode, WithdrawNode
+from actionbot.core.changes import (
+    ForgetNode,
+    MoveNodeRoom,
+    RecordUpgrade,
+    RegisterNode,
+    WithdrawNode,
+)
 from actionbot.core.keys import JobId, JobKind, MessageKey, MessageKind
 from actionbot.core.nodes import Node, Standing
 from actionbot.core.windows import Window
@@ -142,4 +148,36 @@ def depart(
         ),
         messages=messages,
         cancel_node_reminders=tuple((w.id, node.id) for w in approved),
+    )
+
+
+def upgraded(
+    ctx: FlowContext, *, node: Node, nodes: Sequence[Node], new_room: str, joined: bool
+) -> Effects:
+    """The node's room was upgraded. Remember the successor; if the bot could not join it
+    (an invite-only room), the coordination room is asked to get the bot invited (the old
+    room is closed to the bot's messages by the upgrade)."""
+    record = RecordUpgrade(node_id=node.id, old_room=node.room_id, new_room=new_room)
+    if joined:
+        return Effects(changes=(record,))
+    ask = ctx.to_coordination(
+        MessageKey(kind=MessageKind.UPGRADE, node=node.id, room=new_room),
+        nodes,
+        lambda voice: text.invite_me(voice, node),
+    )
+    return Effects(changes=(record,), messages=ask)
+
+
+def continue_in(ctx: FlowContext, *, node: Node, new_room: str) -> Effects:
+    """The node continues in the successor room: its windows, votes and pending reminders
+    stay (they follow the node, not the room); unsent messages go to the new room."""
+    moved = replace(node, room_id=new_room)
+    told = Notice(
+        key=MessageKey(kind=MessageKind.UPGRADE, node=node.id, room=new_room, index=1),
+        room_id=new_room,
+        reply=text.continues_here(ctx.voices.of(moved), moved, ctx.settings.prefix),
+    )
+    return Effects(
+        changes=(MoveNodeRoom(node_id=node.id, old_room=node.room_id, new_room=new_room),),
+        messages=(told,),
     )

@@ -362,6 +362,32 @@ class Runner:
             if await self.applier.apply(effects, now=now):
                 log.info("request expired", extra={"node": node_id})
 
+    async def upgraded(self, node: Node, new_room: str, *, joined: bool) -> None:
+        async with self._lock:
+            effects = node_flows.upgraded(
+                self.ctx,
+                node=node,
+                nodes=await self.nodes.all(),
+                new_room=new_room,
+                joined=joined,
+            )
+            await self.applier.apply(effects, now=self.clock())
+
+    async def continue_in(self, new_room: str) -> bool:
+        """Move a node to its room's successor, if ``new_room`` is one."""
+        async with self._lock:
+            pending = await self.nodes.upgrade_to(new_room)
+            if pending is None:
+                return False
+            node = await self.nodes.by_id(pending[0])
+            if node is None or node.room_id != pending[1]:
+                return False
+            effects = node_flows.continue_in(self.ctx, node=node, new_room=new_room)
+            applied = await self.applier.apply(effects, now=self.clock())
+            if applied:
+                log.info("node moved to the upgraded room", extra={"node": node.id})
+            return applied
+
     async def depart(
         self,
         node_id: str,

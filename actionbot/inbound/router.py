@@ -25,6 +25,7 @@ from actionbot.inbound.media import MediaHandler
 from actionbot.inbound.polls import PollHandler
 from actionbot.inbound.reactions import ReactionHandler
 from actionbot.inbound.undecryptable import UndecryptableHandler
+from actionbot.inbound.upgrades import UpgradeHandler
 from actionbot.matrix import events
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Router:
         commands: CommandHandler,
         polls: PollHandler,
         reactions: ReactionHandler,
+        upgrades: UpgradeHandler,
         undecryptable: UndecryptableHandler,
         media: MediaHandler,
         clock: Callable[[], datetime],
@@ -60,6 +62,7 @@ class Router:
         self.commands = commands
         self.polls = polls
         self.reactions = reactions
+        self.upgrades = upgrades
         self.undecryptable = undecryptable
         self.media = media
         self._clock = clock
@@ -95,6 +98,8 @@ class Router:
                 await self.polls.handle(item)
             case events.Reaction():
                 await self.reactions.handle(item)
+            case events.Tombstone():
+                await self.upgrades.handle(item)
             case events.Undecryptable():
                 await self.undecryptable.handle(item)
             case events.Media():

@@ -125,7 +125,37 @@ class Reaction:
     sent_at: datetime
 
 
-Inbound = TextMessage | Undecryptable | PollAnswer | Media | Reaction
+@dataclass(frozen=True, kw_only=True)
+class Tombstone:
+    """``m.room.tombstone``: the room was upgraded and ``replacement`` succeeds it."""
+
+    room_id: str
+    event_id: str
+    sender: str
+    replacement: str
+    sent_at: datetime
+
+
+def tombstone(room_id: str, event: object) -> Tombstone | None:
+    source = getattr(event, "source", None)
+    if not isinstance(source, dict) or source.get("type") != "m.room.tombstone":
+        return None
+    if source.get("state_key") != "":
+        return None
+    content = source.get("content")
+    replacement = content.get("replacement_room") if isinstance(content, dict) else None
+    if not isinstance(replacement, str) or not replacement.startswith("!"):
+        return None
+    return Tombstone(
+        room_id=room_id,
+        event_id=str(source.get("event_id", "")),
+        sender=str(source.get("sender", "")),
+        replacement=replacement,
+        sent_at=_when(event),
+    )
+
+
+Inbound = TextMessage | Undecryptable | PollAnswer | Media | Reaction | Tombstone
 
 
 def _when(event: object) -> datetime:
@@ -202,6 +232,8 @@ def timeline(response: SyncResponse, me: str) -> list[Inbound]:
                         sent_at=_when(event),
                     )
                 )
+            elif (found := tombstone(room_id, event)) is not None and index >= start:
+                items.append(found)
             elif isinstance(event, MEDIA_EVENTS) and index >= start:
                 items.append(
                     Media(

@@ -236,3 +236,26 @@ def expired_audit(voice: Voice, node: Node) -> Reply:
             node=details(voice, node),
         )
     )
+
+
+def invite_me(voice: Voice, node: Node) -> Reply:
+    """For a node's old room after an upgrade the bot could not follow on its own."""
+    return reply(
+        voice._(
+            "The room of node {name} has been upgraded, and the new room is invite-only. "
+            "Ask its members to invite me there: the node continues in it, with its windows "
+            "and reminders.",
+            name=bold(node.name),
+        )
+    )
+
+
+def continues_here(voice: Voice, node: Node, prefix: str) -> Reply:
+    return reply(
+        voice._(
+            "Node {name} continues in this room (the upgrade of its old room): its windows, "
+            "votes and reminders come here now.",
+            name=bold(node.name),
+        ),
+        voice._("Check with {command}.", command=code(f"{prefix}node")),
+    )

@@ -20,7 +20,9 @@ from actionbot.core.changes import (
     CreateWindow,
     ForgetNode,
     MarkHandled,
+    MoveNodeRoom,
     RecordRequestNotice,
+    RecordUpgrade,
     RegisterNode,
     ReplanNode,
     SettleReminder,
@@ -217,6 +219,20 @@ async def withdraw_node(tx: aiosqlite.Connection, change: WithdrawNode, now: dat
     )
 
 
+async def move_node_room(tx: aiosqlite.Connection, change: MoveNodeRoom, now: datetime) -> None:
+    cur = await tx.execute(
+        "UPDATE nodes SET room_id = ? WHERE id = ? AND room_id = ?",
+        (change.new_room, change.node_id, change.old_room),
+    )
+    if cur.rowcount == 1:  # messages still waiting for the old room go to the new one
+        await tx.execute(
+            """UPDATE outbox SET room_id = ?, updated_at = ?
+               WHERE room_id = ? AND status = 'pending'""",
+            (change.new_room, to_db_time(now), change.old_room),
+        )
+    await tx.execute("DELETE FROM upgrades WHERE new_room = ?", (change.new_room,))
+
+
 async def mark_handled(tx: aiosqlite.Connection, change: MarkHandled, now: datetime) -> bool:
     cur = await tx.execute(
         "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at) VALUES (?, ?, ?)",
@@ -264,6 +280,13 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await tx.execute("DELETE FROM request_notices WHERE node_id = ?", (change.node_id,))
         case WithdrawNode():
             await withdraw_node(tx, change, now)
+        case RecordUpgrade():
+            await tx.execute(
+                "INSERT OR REPLACE INTO upgrades (new_room, old_room, node_id) VALUES (?, ?, ?)",
+                (change.new_room, change.old_room, change.node_id),
+            )
+        case MoveNodeRoom():
+            await move_node_room(tx, change, now)
         case RecordRequestNotice():
             await tx.execute(
                 "INSERT OR IGNORE INTO request_notices (message_key, node_id) VALUES (?, ?)",

@@ -190,4 +190,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=7,
+        description="room upgrades: a node's room replaced by its successor",
+        statements=(
+            """CREATE TABLE upgrades (
+                new_room TEXT PRIMARY KEY,
+                old_room TEXT NOT NULL,
+                node_id TEXT NOT NULL
+            )""",
+        ),
+    ),
 )

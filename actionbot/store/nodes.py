@@ -122,6 +122,13 @@ class NodeStore:
         )
         return _row_to_node(row) if row else None
 
+    async def upgrade_to(self, new_room: str) -> tuple[str, str] | None:
+        """(node id, old room) if ``new_room`` succeeds a node's room."""
+        row = await self._db.fetchone(
+            "SELECT node_id, old_room FROM upgrades WHERE new_room = ?", (new_room,)
+        )
+        return (row["node_id"], row["old_room"]) if row else None
+
     async def name_owner(self, name: str) -> str | None:
         """The room that uses this node name (case-insensitively), if any."""
         row = await self._db.fetchone(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actionbot.core.keys import JobId, JobKind
-from actionbot.core.outbox import LEAVE_ROOM
+from actionbot.core.outbox import LEAVE_ROOM, OutgoingMessage
 from actionbot.flows.effects import Job
 from tests.unit.harness import make_harness
 
@@ -237,3 +237,27 @@ async def test_an_admitted_request_does_not_lapse(net) -> None:
     net.runner.clock = lambda: NOW + timedelta(days=8)
     await net.runner.run_job(Job(id=job_id, at=NOW))
     assert (await net.nodes.by_room(OUT)).admitted
+
+
+async def test_a_node_follows_its_upgraded_room_with_its_pending_messages(net) -> None:
+
+    kyiv = await net.nodes.by_room(KYIV)
+    await net.outbox.enqueue(
+        OutgoingMessage(key="later", room_id=KYIV, content={"body": "later"}), now=NOW
+    )
+    assert not await net.runner.continue_in("!new:example.org")  # not a successor (yet)
+    await net.runner.upgraded(kyiv, "!new:example.org", joined=True)
+    assert await net.runner.continue_in("!new:example.org")
+    moved = await net.nodes.by_id(kyiv.id)
+    assert moved.room_id == "!new:example.org" and moved.admitted
+    assert (await net.outbox.by_key("later")).room_id == "!new:example.org"
+    assert any("continues in this room" in b for b in await _messages_to(net, "!new:example.org"))
+    assert not await net.runner.continue_in("!new:example.org")  # once
+
+
+async def test_an_upgrade_the_bot_cannot_follow_asks_the_coordination_room(net) -> None:
+    kyiv = await net.nodes.by_room(KYIV)
+    await net.runner.upgraded(kyiv, "!closed:example.org", joined=False)
+    asked = [b for b in await _messages_to(net, COORD) if "invite me there" in b]
+    assert len(asked) == 1 and "Kyiv" in asked[0]
+    assert (await net.nodes.by_id(kyiv.id)).room_id == KYIV  # until the bot is invited
