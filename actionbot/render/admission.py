@@ -90,7 +90,7 @@ def admission_done(voice: Voice, node: Node, *, admitted: bool, reason: str = ""
 def only_coordinators_admit(voice: Voice) -> Reply:
     return error_reply(
         voice._(
-            "Only coordinators can admit or refuse nodes, from the network's coordination room."
+            "Only coordinators can admit, refuse or remove nodes, from the network's coordination room."
         )
     )
 
