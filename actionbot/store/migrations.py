@@ -201,4 +201,9 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=8,
+        description="what the bot already said is not kept: sent messages lose their content",
+        statements=("UPDATE outbox SET content = '{}' WHERE status = 'sent'",),
+    ),
 )

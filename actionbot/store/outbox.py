@@ -94,8 +94,10 @@ class OutboxStore:
 
     async def mark_sent(self, row_id: str, *, event_id: str, now: datetime) -> None:
         await self._db.execute(
+            # Once delivered, the bot keeps no copy of what it said (the room has it): a
+            # seized database holds keys and event ids, not bodies or mentions.
             """UPDATE outbox SET status = 'sent', event_id = ?, attempts = attempts + 1,
-                   last_error = NULL, updated_at = ?
+                   last_error = NULL, updated_at = ?, content = '{}'
                WHERE id = ? AND status = 'pending'""",
             (event_id, to_db_time(now), row_id),
         )

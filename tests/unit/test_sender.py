@@ -198,3 +198,18 @@ async def test_the_bot_leaves_a_room_only_after_its_earlier_messages(setup) -> N
     await settle(sender)
     assert left == ["!gone:x"]
     assert (await outbox.by_key("leave")).status is Status.SENT
+
+
+async def test_a_sent_message_leaves_no_copy_of_its_content(setup) -> None:
+    config, outbox, clock = setup
+    sender = OutboxSender(
+        outbox=outbox,
+        connection=FakeConnection([]),
+        config=config,
+        clock=clock,
+        failure_report=report,
+    )
+    await enqueue(outbox, clock, "said")
+    await settle(sender)
+    row = await outbox.by_key("said")
+    assert row.status is Status.SENT and row.event_id and row.content == {}
