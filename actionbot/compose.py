@@ -16,6 +16,7 @@ from actionbot.config import Config
 from actionbot.core.calendar import Calendar
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
+from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
 from actionbot.inbound.commands import CommandHandler
 from actionbot.inbound.invites import InviteHandler
@@ -33,6 +34,7 @@ from actionbot.render.system import delivery_failed
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.rotations import RotationStore
 from actionbot.sync import SyncLoop
 
 
@@ -84,10 +86,22 @@ def compose(
     windows = WindowStore(db)
     handled = EventLog(db)
     scheduler = Scheduler()
+
+    async def read_room(room_id: str) -> RoomState:
+        members = connection.members(room_id)
+        return RoomState(
+            members=members,
+            levels=await connection.levels_of(room_id, members),
+            creators=await connection.creators_of(room_id) or frozenset(),
+            me=connection.user_id,
+        )
+
     runner = Runner(
         ctx=FlowContext(settings=Settings.from_config(config), voices=voices, calendar=calendar),
         windows=windows,
         nodes=nodes,
+        rotations=RotationStore(db),
+        read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=notify),
         clock=clock,
         salt=salt,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from actionbot.commands import admission, calendar, move, node, vote, window
+from actionbot.commands import admission, calendar, move, node, rotation, vote, window
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
@@ -106,6 +106,10 @@ def build_commands(services: Services) -> Commands:
         ("node",): node.show,
         ("nodes",): node.list_all,
         ("coordinators",): admission.coordinators,
+        ("rotation",): rotation.show,
+        ("rotation", "set"): rotation.set_rota,
+        ("rotation", "skip"): rotation.skip,
+        ("rotation", "stop"): rotation.stop,
         ("window", "propose"): window.propose,
         ("window", "show"): window.show,
         ("window", "cancel"): window.cancel,

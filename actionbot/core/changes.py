@@ -9,6 +9,7 @@ from actionbot.core.decisions import Vote
 from actionbot.core.keys import MessageKey
 from actionbot.core.nodes import Node
 from actionbot.core.reminders import PlannedReminder
+from actionbot.core.rotation import Rotation
 from actionbot.core.windows import State, Window
 
 
@@ -120,6 +121,18 @@ class MoveNodeRoom:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SaveRotation:
+    """Insert or replace a room's rota for a duty."""
+
+    rotation: Rotation
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndRotation:
+    rotation_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -142,5 +155,7 @@ Change = (
     | RecordRequestNotice
     | RecordUpgrade
     | MoveNodeRoom
+    | SaveRotation
+    | EndRotation
     | MarkHandled
 )

@@ -15,6 +15,8 @@ class JobKind(StrEnum):
     REMINDER = "reminder"
     END = "end"
     EXPIRE = "expire"  # a request to join that nobody decided on
+    HANDOVER = "handover"  # a rota passes to the next person
+    HANDOVER_SOON = "handover-soon"  # the day-before reminder
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,9 +25,11 @@ class JobId:
     window: str = ""
     node: str | None = None
     offset: str | None = None
+    rota: str | None = None
 
     def text(self) -> str:
-        return ":".join(p for p in (str(self.kind), self.window, self.node, self.offset) if p)
+        parts = (str(self.kind), self.window, self.node, self.offset, self.rota)
+        return ":".join(p for p in parts if p)
 
 
 class MessageKind(StrEnum):
@@ -49,6 +53,8 @@ class MessageKind(StrEnum):
     EXPIRED = "expired"
     MOVED = "moved"
     UPGRADE = "upgrade"
+    ROTA = "rota"
+    POWER = "power"
     LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
 
@@ -68,6 +74,7 @@ class MessageKey:
     offset: str | None = None
     due: int | None = None
     index: int | None = None
+    rota: str | None = None
 
     def text(self) -> str:
         parts = (
@@ -79,5 +86,6 @@ class MessageKey:
             self.session,
             None if self.due is None else str(self.due),
             None if self.index is None else str(self.index),
+            self.rota,
         )
         return ":".join([str(self.kind), *(p for p in parts if p)])

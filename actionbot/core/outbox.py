@@ -31,6 +31,9 @@ class Status(StrEnum):
 # Not a Matrix event: an outbox row of this type makes the bot leave the room, after every
 # earlier message for that room went out (so a room hears why before the bot goes).
 LEAVE_ROOM = "actionbot.leave"
+# Not a Matrix event either: set one person's power level in the room (a rota hand-over),
+# in order with the room's other messages.
+SET_POWER = "actionbot.power"
 
 
 @dataclass(frozen=True, kw_only=True)

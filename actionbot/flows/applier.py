@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from actionbot.core.outbox import LEAVE_ROOM, OutgoingMessage
+from actionbot.core.outbox import LEAVE_ROOM, SET_POWER, OutgoingMessage
 from actionbot.flows.effects import (
     Effects,
     FileMessage,
@@ -19,6 +19,7 @@ from actionbot.flows.effects import (
     Notice,
     PollEnd,
     PollStart,
+    SetPower,
 )
 from actionbot.matrix import content
 from actionbot.scheduler import Scheduler
@@ -46,6 +47,13 @@ def outgoing(message: Message) -> OutgoingMessage:
             room_id=message.room_id,
             event_type=content.POLL_END,
             content=content.poll_end_content(message.poll_event_id, message.text),
+        )
+    if isinstance(message, SetPower):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=SET_POWER,
+            content={"user": message.user_id, "level": message.level},
         )
     if isinstance(message, LeaveRoom):
         return OutgoingMessage(key=key, room_id=message.room_id, event_type=LEAVE_ROOM, content={})

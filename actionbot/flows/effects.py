@@ -95,7 +95,17 @@ class LeaveRoom:
     room_id: str
 
 
-Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom
+@dataclass(frozen=True, kw_only=True)
+class SetPower:
+    """Set one person's power level in the room, after the messages queued before it."""
+
+    key: MessageKey
+    room_id: str
+    user_id: str
+    level: int
+
+
+Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +168,7 @@ __all__ = [
     "PollStart",
     "ReplanNode",
     "Response",
+    "SetPower",
     "SetVote",
     "SettleReminder",
     "SkipMessage",

@@ -30,19 +30,24 @@ from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.decide import VoteResult
 from actionbot.flows.effects import NOTHING, Effects, Job, Response, reminder_job
+from actionbot.flows.rota_steps import RoomReader, RotaSteps
+from actionbot.flows.rotation import jobs as rota_jobs
 from actionbot.store.nodes import NameTaken, NodeStore
+from actionbot.store.rotations import RotationStore
 from actionbot.store.windows import WindowStore
 
 log = logging.getLogger(__name__)
 
 
-class Runner:
+class Runner(RotaSteps):
     def __init__(
         self,
         *,
         ctx: FlowContext,
         windows: WindowStore,
         nodes: NodeStore,
+        rotations: RotationStore,
+        read_room: RoomReader,
         applier: Applier,
         clock: Callable[[], datetime],
         salt: bytes,
@@ -50,6 +55,8 @@ class Runner:
         self.ctx = ctx
         self.windows = windows
         self.nodes = nodes
+        self.rotations = rotations
+        self.read_room = read_room
         self.applier = applier
         self.clock = clock
         self._salt = salt
@@ -262,6 +269,10 @@ class Runner:
             await self.end_window(job.id.window)
         elif job.id.kind is JobKind.EXPIRE and job.id.node is not None:
             await self.expire(job.id.node)
+        elif job.id.kind is JobKind.HANDOVER and job.id.rota is not None:
+            await self.hand_over(job.id.rota)
+        elif job.id.kind is JobKind.HANDOVER_SOON and job.id.rota is not None:
+            await self.remind_handover(job.id.rota)
         elif job.reminder is not None:
             await self.fire_reminder(job)
 
@@ -428,6 +439,9 @@ class Runner:
         jobs += [
             node_flows.expiry_job(self.ctx, request) for request in await self.nodes.requests()
         ]
+        now = self.clock()
+        for rota in await self.rotations.all():
+            jobs += rota_jobs(rota, now)
         for job in jobs:
             self.applier.scheduler.at(job)
         log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})

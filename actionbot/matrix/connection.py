@@ -134,6 +134,18 @@ class Connection:
         """Joined members with power ≥ ``min_level``; None if the server could not tell."""
         return await rooms.moderators(self.client, room_id, min_level)
 
+    async def set_power(self, room_id: str, user_id: str, level: int) -> str | None:
+        return await rooms.set_power(self.client, room_id, user_id, level)
+
+    async def levels_of(self, room_id: str, users: tuple[str, ...]) -> dict[str, int] | None:
+        return await rooms.levels_of(self.client, room_id, users)
+
+    async def creators_of(self, room_id: str) -> frozenset[str] | None:
+        return await rooms.creators_of(self.client, room_id)
+
+    def members(self, room_id: str) -> tuple[str, ...]:
+        return rooms.members(self.client, room_id)
+
     def is_encrypted(self, room_id: str) -> bool:
         return rooms.is_encrypted(self.client, room_id)
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from nio import AsyncClient, JoinError, RoomLeaveError
 
-from actionbot.core.power import effective_level
+from actionbot.core.power import creators, effective_level
 from actionbot.matrix.results import NETWORK_ERRORS, error_text
 
 # A state lookup that failed (as opposed to "no such event").
@@ -75,6 +75,55 @@ async def moderators(client: AsyncClient, room_id: str, min_level: int) -> tuple
         if user != client.user_id
         and effective_level(user_id=user, create_event=create, power_levels=content) >= min_level
     )
+
+
+async def set_power(client: AsyncClient, room_id: str, user_id: str, level: int) -> str | None:
+    """Set one person's power level in the room's current power levels (read from the
+    server, so nobody else's level is touched); None on success, else the reason."""
+    levels = await _state_event(client, room_id, "m.room.power_levels")
+    if levels is None or levels is _UNKNOWN:
+        return "the room's power levels could not be read"
+    content = dict(levels.get("content") or {})
+    users = dict(content.get("users") or {})
+    if level == content.get("users_default", 0):
+        users.pop(user_id, None)
+    else:
+        users[user_id] = level
+    content["users"] = users
+    try:
+        resp = await client.room_put_state(room_id, "m.room.power_levels", content)
+    except NETWORK_ERRORS as exc:
+        return f"network: {type(exc).__name__}"
+    return None if getattr(resp, "event_id", None) else error_text(resp)
+
+
+async def levels_of(
+    client: AsyncClient, room_id: str, users: tuple[str, ...]
+) -> dict[str, int] | None:
+    """Each user's effective level from one read of the room state; None if the server
+    could not tell (then nobody's level may be changed on a guess)."""
+    create = await _state_event(client, room_id, "m.room.create")
+    levels = await _state_event(client, room_id, "m.room.power_levels")
+    if create is None or create is _UNKNOWN or levels is _UNKNOWN:
+        return None
+    content = levels.get("content") if levels else None
+    return {
+        user: effective_level(user_id=user, create_event=create, power_levels=content)
+        for user in users
+    }
+
+
+async def creators_of(client: AsyncClient, room_id: str) -> frozenset[str] | None:
+    create = await _state_event(client, room_id, "m.room.create")
+    if create is None or create is _UNKNOWN:
+        return None
+    return creators(create)
+
+
+def members(client: AsyncClient, room_id: str) -> tuple[str, ...]:
+    """The room's joined members as the client knows them (the bot excluded)."""
+    room = client.rooms.get(room_id)
+    return tuple(sorted(u for u in room.users if u != client.user_id)) if room else ()
 
 
 async def _state_event(client: AsyncClient, room_id: str, event_type: str) -> dict[str, Any] | None:

@@ -20,7 +20,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from actionbot.config import Config
-from actionbot.core.outbox import LEAVE_ROOM, OutboxRow, OutgoingMessage, retry_delay
+from actionbot.core.outbox import (
+    LEAVE_ROOM,
+    SET_POWER,
+    OutboxRow,
+    OutgoingMessage,
+    retry_delay,
+)
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
 from actionbot.matrix.content import notice_content
 from actionbot.render.reply import Reply
@@ -101,6 +107,9 @@ class OutboxSender:
                 if row.event_type == LEAVE_ROOM:
                     await self._leave(row)
                     return
+                if row.event_type == SET_POWER:
+                    await self._set_power(row)
+                    return
                 result = await self._conn.send(
                     room_id=row.room_id,
                     event_type=row.event_type,
@@ -141,6 +150,19 @@ class OutboxSender:
         if problem is None:
             await self._outbox.mark_sent(row.id, event_id="", now=now)
             log.info("left room", extra={"key": row.key, "room_id": row.room_id})
+        else:
+            await self._failed(row, SendFailed(reason=problem), now)
+
+    async def _set_power(self, row: OutboxRow) -> None:
+        user, level = row.content.get("user"), row.content.get("level")
+        now = self._clock()
+        if not isinstance(user, str) or not isinstance(level, int):
+            await self._outbox.mark_failed(row.id, error="malformed power change", now=now)
+            return
+        problem = await self._conn.set_power(row.room_id, user, level)
+        if problem is None:
+            await self._outbox.mark_sent(row.id, event_id="", now=now)
+            log.info("power level set", extra={"key": row.key, "room_id": row.room_id})
         else:
             await self._failed(row, SendFailed(reason=problem), now)
 

@@ -74,6 +74,32 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         summary=N_("who may admit and remove nodes (in the coordination room only)"),
         examples=("coordinators",),
     ),
+    ("rotation",): HelpText(
+        usage="rotation",
+        summary=N_("this room's rotas: who holds each duty, and who is next"),
+        examples=("rotation",),
+    ),
+    ("rotation", "set"): HelpText(
+        usage="rotation set <duty> @person @person … every <7d|full moon|new moon> [power=50]",
+        summary=N_("pass a duty from person to person (moderators; coordinators there)"),
+        details=N_(
+            "At each hand-over the room is told who takes over; the next person is reminded "
+            "a day before. With power=50 the person on duty gets that power level here while "
+            "it lasts (never lowering anyone, never a room creator). People who leave the room "
+            "are skipped."
+        ),
+        examples=("rotation set security @ana:example.org @ben:example.org every 7d",),
+    ),
+    ("rotation", "skip"): HelpText(
+        usage="rotation skip <duty>",
+        summary=N_("hand a duty over to the next person now"),
+        examples=("rotation skip security",),
+    ),
+    ("rotation", "stop"): HelpText(
+        usage="rotation stop <duty>",
+        summary=N_("end a rota (the holder gets back their former power level)"),
+        examples=("rotation stop security",),
+    ),
     ("window", "propose"): HelpText(
         usage="window propose <when> [for <duration>] [every year|every <phase>] "
         "[gesture=<id>]; <title>",

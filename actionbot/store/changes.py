@@ -18,6 +18,7 @@ import aiosqlite
 from actionbot.core.changes import (
     Change,
     CreateWindow,
+    EndRotation,
     ForgetNode,
     MarkHandled,
     MoveNodeRoom,
@@ -25,6 +26,7 @@ from actionbot.core.changes import (
     RecordUpgrade,
     RegisterNode,
     ReplanNode,
+    SaveRotation,
     SettleReminder,
     SetVote,
     SkipMessage,
@@ -37,6 +39,7 @@ from actionbot.core.windows import Window
 from actionbot.store.db import Database, to_db_time
 from actionbot.store.nodes import upsert_node
 from actionbot.store.outbox import insert_message
+from actionbot.store.rotations import save_rotation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -280,6 +283,10 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             await tx.execute("DELETE FROM request_notices WHERE node_id = ?", (change.node_id,))
         case WithdrawNode():
             await withdraw_node(tx, change, now)
+        case SaveRotation():
+            await save_rotation(tx, change.rotation)
+        case EndRotation():
+            await tx.execute("DELETE FROM rotations WHERE id = ?", (change.rotation_id,))
         case RecordUpgrade():
             await tx.execute(
                 "INSERT OR REPLACE INTO upgrades (new_room, old_room, node_id) VALUES (?, ?, ?)",

@@ -206,4 +206,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="what the bot already said is not kept: sent messages lose their content",
         statements=("UPDATE outbox SET content = '{}' WHERE status = 'sent'",),
     ),
+    Migration(
+        version=9,
+        description="rotas: duties that rotate among a room's people (named by keyed hashes)",
+        statements=(
+            """CREATE TABLE rotations (
+                id TEXT PRIMARY KEY,
+                room_id TEXT NOT NULL,
+                duty TEXT NOT NULL,
+                members_json TEXT NOT NULL,
+                cadence TEXT NOT NULL,
+                power INTEGER,
+                position INTEGER NOT NULL,
+                next_at TEXT NOT NULL,
+                prior_json TEXT NOT NULL,
+                UNIQUE (room_id, duty)
+            )""",
+        ),
+    ),
 )

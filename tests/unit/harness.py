@@ -14,11 +14,21 @@ from actionbot.commands.dispatch import Commands, build_commands
 from actionbot.config import Config, parse_config
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
+from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.rotations import RotationStore
+
+
+async def read_room(room_id: str) -> RoomState:
+    """A stand-in for the homeserver's view of a room (tests set ``ROOMS``)."""
+    return ROOMS.get(room_id) or RoomState(members=(), levels={}, creators=frozenset(), me="@bot:x")
+
+
+ROOMS: dict[str, RoomState] = {}
 
 
 @dataclass
@@ -95,6 +105,8 @@ async def make_harness(
         ),
         windows=windows,
         nodes=nodes,
+        rotations=RotationStore(db),
+        read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=Scheduler(), notify=lambda: None),
         clock=clock,
         salt=b"salt",

@@ -19,10 +19,12 @@ from actionbot.core.windows import State
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.effects import Job
+from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.rotations import RotationStore
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 COORD = "!coord:x"
@@ -97,6 +99,10 @@ async def env(tmp_path: Path):
                 registered_at=T0,
             )
         )
+
+    async def read_room(room_id: str) -> RoomState:
+        return RoomState(members=(), levels={}, creators=frozenset(), me="@bot:x")
+
     clock, scheduler = Clock(), FakeScheduler()
     coordinator = Runner(
         ctx=FlowContext(
@@ -106,6 +112,8 @@ async def env(tmp_path: Path):
         ),
         windows=windows,
         nodes=nodes,
+        rotations=RotationStore(db),
+        read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=lambda: None),  # type: ignore[arg-type]
         clock=clock,
         salt=b"salt",
