@@ -109,11 +109,12 @@ def stopped(voice: Voice, rota: Rotation) -> Reply:
 
 def audit_started(voice: Voice, rota: Rotation, node: Node | None) -> Reply:
     return reply(
-        voice._(
+        voice.ngettext(
+            "Node {node} set a rota for {duty}: {count} person, every {cadence}.",
             "Node {node} set a rota for {duty}: {count} people, every {cadence}.",
+            len(rota.members),
             node=bold(node.name if node else "?"),
             duty=bold(rota.duty),
-            count=len(rota.members),
             cadence=cadence(voice, rota.cadence),
         )
     )
@@ -191,10 +192,11 @@ def which_duty(voice: Voice, prefix: str, command: str) -> Reply:
 
 def set_done(voice: Voice, rota: Rotation) -> Reply:
     return reply(
-        voice._(
+        voice.ngettext(
+            "Rota for {duty} saved: {count} person, every {cadence}.",
             "Rota for {duty} saved: {count} people, every {cadence}.",
+            len(rota.members),
             duty=bold(rota.duty),
-            count=len(rota.members),
             cadence=cadence(voice, rota.cadence),
         )
     )
