@@ -41,6 +41,12 @@ async def set_rota(ctx: CommandContext, services: Services, args: tuple[str, ...
     request = parse_set(args)
     if isinstance(request, RotationError):
         return Outcome(reply=text.set_error(ctx.voice, request, ctx.prefix))
+    # Nobody hands out more power than they have: a moderator at 50 cannot make someone an
+    # admin through the bot.
+    if request.power is not None:
+        own = await ctx.sender_power()
+        if request.power > own:
+            return Outcome(reply=text.power_above_own(ctx.voice, own))
     # The room hears the rota from the flow; the command's own answer is that notice.
     answer = Answer(ctx, lambda rota: Outcome(reply=text.set_done(ctx.voice, rota)))
     rota = await services.runner.set_rota(

@@ -210,3 +210,9 @@ def skipped(voice: Voice, rota: Rotation) -> Reply:
             when=voice.moment(rota.next_at),
         )
     )
+
+
+def power_above_own(voice: Voice, own: int) -> Reply:
+    return error_reply(
+        voice._("A rota can hand out at most your own power level here ({level}).", level=own)
+    )

@@ -23,14 +23,6 @@ from actionbot.store.changes import ChangeStore
 from actionbot.store.rotations import RotationStore
 
 
-async def read_room(room_id: str) -> RoomState:
-    """A stand-in for the homeserver's view of a room (tests set ``ROOMS``)."""
-    return ROOMS.get(room_id) or RoomState(members=(), levels={}, creators=frozenset(), me="@bot:x")
-
-
-ROOMS: dict[str, RoomState] = {}
-
-
 @dataclass
 class Harness:
     config: Config
@@ -42,6 +34,7 @@ class Harness:
     runner: Runner
     commands: Commands
     now: datetime
+    rooms: dict[str, RoomState]  # the homeserver's view of rooms, as a test sets it
     events: int = 0
 
     async def ctx(
@@ -99,6 +92,13 @@ async def make_harness(
     nodes, windows, outbox = NodeStore(db), WindowStore(db), OutboxStore(db)
     voices = Voices(catalogs or Catalogs.source_only(), config.default_language)
     clock = lambda: now  # noqa: E731 - the harness's time stands still
+    rooms: dict[str, RoomState] = {}
+
+    async def read_room(room_id: str) -> RoomState:
+        """A stand-in for the homeserver's view of a room (tests fill ``rooms``)."""
+        empty = RoomState(members=(), levels={}, creators=frozenset(), me="@bot:x")
+        return rooms.get(room_id) or empty
+
     runner = Runner(
         ctx=FlowContext(
             settings=Settings.from_config(config), voices=voices, calendar=shipped_calendar()
@@ -140,4 +140,5 @@ async def make_harness(
         runner=runner,
         commands=commands,
         now=now,
+        rooms=rooms,
     )

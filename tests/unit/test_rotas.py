@@ -11,7 +11,7 @@ import pytest
 
 from actionbot.core.outbox import SET_POWER
 from actionbot.flows.rota_steps import RoomState
-from tests.unit.harness import ROOMS, make_harness
+from tests.unit.harness import make_harness
 
 NOW = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
 COORD = "!coord:example.org"
@@ -22,19 +22,18 @@ KYIV = "!kyiv:example.org"
 async def net(tmp_path: Path):
     harness = await make_harness(tmp_path, NOW, bot={"coordination_room": COORD})
     await harness.run("!node register Kyiv tz=UTC", room=KYIV)
-    ROOMS[KYIV] = RoomState(
+    harness.rooms[KYIV] = RoomState(
         members=("@ana:x", "@ben:x", "@cho:x"),
         levels={"@ana:x": 0, "@ben:x": 0, "@cho:x": 100},
         creators=frozenset({"@cho:x"}),
         me="@bot:example.org",
     )
     yield harness
-    ROOMS.clear()
     await harness.db.close()
 
 
-def _levels(*, ana: int, ben: int) -> None:
-    ROOMS[KYIV] = RoomState(
+def _levels(net, *, ana: int, ben: int) -> None:
+    net.rooms[KYIV] = RoomState(
         members=("@ana:x", "@ben:x", "@cho:x"),
         levels={"@ana:x": ana, "@ben:x": ben, "@cho:x": 100},
         creators=frozenset({"@cho:x"}),
@@ -60,14 +59,14 @@ async def test_a_rota_hands_over_with_power_and_gives_it_back(net, tmp_path) -> 
     assert any("Node Kyiv set a rota for security: 3 people" in b for b in audit)
     assert not any("@ana" in b for b in audit)  # the record names the node, not people
 
-    _levels(ana=50, ben=0)  # as the homeserver now has them
+    _levels(net, ana=50, ben=0)  # as the homeserver now has them
     await net.run("!rotation skip security", room=KYIV)
     assert await _power(net) == [("@ana:x", 50), ("@ana:x", 0), ("@ben:x", 50)]
     listing = (await net.run("!rotation", room=KYIV)).reply.plain()
     assert "security: @ben:x until" in listing and "then @cho:x" in listing
 
     # @cho:x is the room's creator: never changed.
-    _levels(ana=0, ben=50)
+    _levels(net, ana=0, ben=50)
     await net.run("!rotation skip security", room=KYIV)
     assert (await _power(net))[-1] == ("@ben:x", 0)
     assert ("@cho:x", 50) not in await _power(net)
@@ -98,3 +97,11 @@ async def test_members_and_strangers_cannot_change_rotas(net) -> None:
     assert "does not know “sett”" in typo.reply.plain()
     bad = await net.run("!rotation set x @ana:x every 7d", room=KYIV)
     assert bad.reply.is_error and "Example: `!rotation set" in bad.reply.plain()
+
+
+async def test_nobody_hands_out_more_power_than_they_have(net) -> None:
+    refused = await net.run("!rotation set x @ana:x @ben:x every 7d power=100", room=KYIV, power=50)
+    assert refused.reply.is_error and "at most your own power level here (50)" in (
+        refused.reply.plain()
+    )
+    assert await net.runner.rotations.of_room(KYIV) == []
