@@ -128,7 +128,8 @@ def power_change(
     | the bot itself, or a room creator  | leave it                   |
     | raise: current ≥ target            | leave it                   |
     | raise: current < target            | target                     |
-    | restore: level recorded ``before`` | ``before`` (if it differs) |
+    | restore: current ≠ target          | leave it (someone changed it since: theirs) |
+    | restore: level recorded ``before`` | ``before``                 |
 
     Raising records ``current`` as the holder's ``before``; restoring returns exactly that,
     so nobody ends a rota below what they had when it began.
@@ -137,4 +138,6 @@ def power_change(
         return None
     if before is None:  # raising
         return target if current < target else None
+    if current != target:  # changed by someone else since the rota raised it
+        return None
     return before if current != before else None  # restoring

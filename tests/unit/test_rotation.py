@@ -58,6 +58,7 @@ def test_handover_cadence() -> None:
         (75, 50, None, False, False, None),  # never lower someone who has more
         (50, 50, 0, False, False, 0),  # give back what they had
         (0, 50, 0, False, False, None),  # already back
+        (75, 50, 0, False, False, None),  # raised by hand since: not the rota's to undo
         (0, 50, None, True, False, None),  # never a room creator's
         (100, 50, 0, False, True, None),  # never the bot's own
     ],
