@@ -7,12 +7,15 @@ coordination room, where the others see it: every decision there is an audit tra
 from __future__ import annotations
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
+from actionbot.core.decisions import read_vote
 from actionbot.core.ids import normalise_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node, may_admit, may_register, tame_reason
 from actionbot.flows.effects import Notice
 from actionbot.render import admission as text
+from actionbot.render import admission_votes as vote_text
 from actionbot.render import nodes as node_text
+from actionbot.render import window_views as views
 from actionbot.render.help import takes_no_arguments
 
 
@@ -129,4 +132,41 @@ async def coordinators(ctx: CommandContext, services: Services, args: tuple[str,
         reply=text.coordinators(
             ctx.voice, config.coordinators, here, config.register_min_power_level
         )
+    )
+
+
+async def vote(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
+    """``!node vote <id> yes|stand-aside|no|block``: a node's voice on a room that asks to
+    join, when the network admits by a vote of the nodes."""
+    config = services.config
+    if config.admission != "vote":
+        return Outcome(reply=vote_text.not_by_vote(ctx.voice))
+    node = ctx.node
+    if node is None or not node.admitted:
+        return Outcome(reply=node_text.not_a_node_yet(ctx.voice, ctx.prefix))
+    choice = read_vote(args[1]) if len(args) == 2 else None
+    if choice is None:
+        return Outcome(
+            reply=text.admit_usage(ctx.voice, ctx.prefix, "node vote <id> yes|stand-aside|no|block")
+        )
+    if config.voters == "moderators" and not ctx.is_coordinator:
+        if await ctx.sender_power() < config.register_min_power_level:
+            return Outcome(reply=views.only_moderators_vote(ctx.voice))
+    request_id = normalise_id(args[0])
+    request = await services.nodes.request_by_id(request_id)
+    if request is None:
+        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+    answer = Answer(
+        ctx,
+        lambda admitted: Outcome(
+            reply=vote_text.recorded(ctx.voice, request, choice, admitted=admitted)
+        ),
+    )
+    admitted = await services.runner.admission_vote(
+        request_id, voter=node, choice=choice, response=answer.response
+    )
+    if admitted is None:
+        return Outcome(reply=text.no_such_request(ctx.voice, args[0], ctx.prefix))
+    return answer.outcome() or Outcome(
+        reply=vote_text.recorded(ctx.voice, request, choice, admitted=admitted)
     )

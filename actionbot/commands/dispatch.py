@@ -103,6 +103,7 @@ def build_commands(services: Services) -> Commands:
         ("node", "refuse"): admission.refuse,
         ("node", "leave"): admission.leave,
         ("node", "remove"): admission.remove,
+        ("node", "vote"): admission.vote,
         ("node",): node.show,
         ("nodes",): node.list_all,
         ("coordinators",): admission.coordinators,

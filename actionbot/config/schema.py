@@ -81,7 +81,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "open_proposals": Field("max_open_proposals", int_range(1, 1000)),
     },
     "network": {
-        "admission": Field("admission", choice(("coordinators", "open"))),
+        "admission": Field("admission", choice(("coordinators", "vote", "open"))),
         "request_expiry": Field("request_expiry", at_least(timedelta(minutes=1), duration)),
     },
     "decisions": {

@@ -133,6 +133,15 @@ class EndRotation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetAdmissionVote:
+    """An admitted node's vote on a room that asks to join (``network.admission: vote``)."""
+
+    node_id: str  # the room that asks
+    voter_node_id: str
+    vote: Vote
+
+
+@dataclass(frozen=True, kw_only=True)
 class MarkHandled:
     """The Matrix event this set of changes answers: stored with them, so a crash cannot
     keep a decision and lose its reply, and a replayed event cannot act twice (the whole
@@ -157,5 +166,6 @@ Change = (
     | MoveNodeRoom
     | SaveRotation
     | EndRotation
+    | SetAdmissionVote
     | MarkHandled
 )

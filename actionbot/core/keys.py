@@ -16,6 +16,7 @@ class JobKind(StrEnum):
     END = "end"
     EXPIRE = "expire"  # a request to join that nobody decided on
     HANDOVER = "handover"  # a rota passes to the next person
+    ADMISSION = "admission"  # the nodes' vote on a request ends
     HANDOVER_SOON = "handover-soon"  # the day-before reminder
 
 

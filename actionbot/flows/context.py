@@ -32,6 +32,7 @@ class Settings:
     late_after: timedelta
     polls: bool
     request_expiry: timedelta = timedelta(days=7)
+    admission: str = "coordinators"
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -47,6 +48,7 @@ class Settings:
             late_after=config.reminder_late_after,
             polls=config.polls,
             request_expiry=config.request_expiry,
+            admission=config.admission,
         )
 
 

@@ -19,12 +19,12 @@ from datetime import datetime
 from actionbot.core.decisions import Vote
 from actionbot.core.ids import new_id
 from actionbot.core.keys import JobId, JobKind
-from actionbot.core.nodes import Node
+from actionbot.core.nodes import Node, Standing
 from actionbot.core.proposals import Proposal
 from actionbot.core.timing import Timing, resolve
 from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
-from actionbot.flows import decide, remind, series
+from actionbot.flows import admission_vote, decide, remind, series
 from actionbot.flows import nodes as node_flows
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
@@ -269,6 +269,8 @@ class Runner(RotaSteps):
             await self.end_window(job.id.window)
         elif job.id.kind is JobKind.EXPIRE and job.id.node is not None:
             await self.expire(job.id.node)
+        elif job.id.kind is JobKind.ADMISSION and job.id.node is not None:
+            await self.admission_deadline(job.id.node)
         elif job.id.kind is JobKind.HANDOVER and job.id.rota is not None:
             await self.hand_over(job.id.rota)
         elif job.id.kind is JobKind.HANDOVER_SOON and job.id.rota is not None:
@@ -320,14 +322,21 @@ class Runner(RotaSteps):
             if owner is not None and owner != node.room_id:
                 return NameTaken(name=node.name)
             now = self.clock()
+            previous = await self.nodes.by_room(node.room_id)
+            network = await self.nodes.all()
             effects = node_flows.register(
                 self.ctx,
                 node=node,
-                previous=await self.nodes.by_room(node.room_id),
-                nodes=await self.nodes.all(),
+                previous=previous,
+                nodes=network,
                 approved=await self.windows.in_states([State.APPROVED]),
                 now=now,
             )
+            newly_asks = node.standing is Standing.REQUESTED and (
+                previous is None or previous.standing is not Standing.REQUESTED
+            )
+            if self.ctx.settings.admission == "vote" and newly_asks:
+                effects += admission_vote.ask(self.ctx, request=node, nodes=network)
             await self._apply(effects, response, node, now)
             return node
 
@@ -359,6 +368,51 @@ class Runner(RotaSteps):
             effects = node_flows.refuse(self.ctx, request=request, reason=reason)
             log.info("node refused", extra={"node": node_id})
             return await self._apply(effects, response, request, self.clock())
+
+    async def admission_vote(
+        self,
+        request_id: str,
+        *,
+        voter: Node,
+        choice: Vote,
+        response: Response[bool] | None = None,
+    ) -> bool | None:
+        """A node's vote on a waiting room: True if it admitted the room, False if not yet,
+        None if no room with this id is waiting."""
+        async with self._lock:
+            request = await self.nodes.request_by_id(request_id)
+            if request is None:
+                return None
+            now = self.clock()
+            effects, admitted = admission_vote.vote(
+                self.ctx,
+                request=request,
+                voter=voter,
+                choice=choice,
+                votes=await self.nodes.admission_votes(request.id),
+                nodes=await self.nodes.all(),
+                approved=await self.windows.in_states([State.APPROVED]),
+                now=now,
+            )
+            await self._apply(effects, response, admitted, now)
+            return admitted
+
+    async def admission_deadline(self, request_id: str) -> None:
+        async with self._lock:
+            request = await self.nodes.request_by_id(request_id)
+            if request is None:
+                return  # decided already (admitted by consensus, or by coordinators)
+            now = self.clock()
+            effects = admission_vote.at_deadline(
+                self.ctx,
+                request=request,
+                votes=await self.nodes.admission_votes(request.id),
+                nodes=await self.nodes.all(),
+                approved=await self.windows.in_states([State.APPROVED]),
+                now=now,
+            )
+            if await self.applier.apply(effects, now=now):
+                log.info("admission decided by the nodes", extra={"node": request_id})
 
     async def expire(self, node_id: str) -> None:
         """Drop a request nobody decided on in time (idempotent: a decided one is gone)."""
@@ -436,9 +490,16 @@ class Runner(RotaSteps):
             if end is not None:
                 jobs.append(Job(id=JobId(kind=JobKind.END, window=window.id), at=end))
         jobs += [reminder_job(item) for item in await self.windows.planned_reminders()]
-        jobs += [
-            node_flows.expiry_job(self.ctx, request) for request in await self.nodes.requests()
-        ]
+        requests = await self.nodes.requests()
+        jobs += [node_flows.expiry_job(self.ctx, request) for request in requests]
+        if self.ctx.settings.admission == "vote":
+            jobs += [
+                Job(
+                    id=JobId(kind=JobKind.ADMISSION, node=request.id),
+                    at=admission_vote.deadline(self.ctx, request),
+                )
+                for request in requests
+            ]
         now = self.clock()
         for rota in await self.rotations.all():
             jobs += rota_jobs(rota, now)

@@ -53,6 +53,11 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         summary=N_("refuse a room that asked to join; the room is told the reason"),
         examples=("node refuse k3f9q we do not know this group",),
     ),
+    ("node", "vote"): HelpText(
+        usage="node vote <id> yes|stand-aside|no|block",
+        summary=N_("your node's vote on a room that asks to join (when the nodes decide)"),
+        examples=("node vote k3f9q yes",),
+    ),
     ("node", "leave"): HelpText(
         usage="node leave",
         summary=N_("take this room out of the network (moderators only)"),

@@ -27,6 +27,7 @@ from actionbot.core.changes import (
     RegisterNode,
     ReplanNode,
     SaveRotation,
+    SetAdmissionVote,
     SettleReminder,
     SetVote,
     SkipMessage,
@@ -281,8 +282,15 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
         case ForgetNode():
             await tx.execute("DELETE FROM nodes WHERE id = ?", (change.node_id,))
             await tx.execute("DELETE FROM request_notices WHERE node_id = ?", (change.node_id,))
+            await tx.execute("DELETE FROM admission_votes WHERE node_id = ?", (change.node_id,))
         case WithdrawNode():
             await withdraw_node(tx, change, now)
+        case SetAdmissionVote():
+            await tx.execute(
+                """INSERT INTO admission_votes (node_id, voter_node_id, vote) VALUES (?, ?, ?)
+                   ON CONFLICT (node_id, voter_node_id) DO UPDATE SET vote = excluded.vote""",
+                (change.node_id, change.voter_node_id, str(change.vote)),
+            )
         case SaveRotation():
             await save_rotation(tx, change.rotation)
         case EndRotation():

@@ -224,4 +224,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=10,
+        description="admission by a vote of the nodes: each node's vote on a request",
+        statements=(
+            """CREATE TABLE admission_votes (
+                node_id TEXT NOT NULL,
+                voter_node_id TEXT NOT NULL,
+                vote TEXT NOT NULL CHECK (vote IN ('yes', 'stand-aside', 'no', 'block')),
+                PRIMARY KEY (node_id, voter_node_id)
+            )""",
+        ),
+    ),
 )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from actionbot.core.decisions import Vote
 from actionbot.core.nodes import Node, Standing
 from actionbot.store.db import Database, from_db_time, to_db_time
 
@@ -128,6 +129,13 @@ class NodeStore:
             "SELECT node_id, old_room FROM upgrades WHERE new_room = ?", (new_room,)
         )
         return (row["node_id"], row["old_room"]) if row else None
+
+    async def admission_votes(self, node_id: str) -> dict[str, Vote]:
+        """The admitted nodes' votes on a waiting room (by voter node id)."""
+        rows = await self._db.fetchall(
+            "SELECT voter_node_id, vote FROM admission_votes WHERE node_id = ?", (node_id,)
+        )
+        return {r["voter_node_id"]: Vote(r["vote"]) for r in rows}
 
     async def name_owner(self, name: str) -> str | None:
         """The room that uses this node name (case-insensitively), if any."""
