@@ -47,6 +47,13 @@ async def set_rota(ctx: CommandContext, services: Services, args: tuple[str, ...
         own = await ctx.sender_power()
         if request.power > own:
             return Outcome(reply=text.power_above_own(ctx.voice, own))
+        # Two rotas raising one person would each give back a different "before": refuse.
+        for other in await services.runner.rotations.of_room(ctx.room_id):
+            if other.duty == request.duty or other.power is None:
+                continue
+            for user in request.users:
+                if services.runner.person_hash(user) in other.members:
+                    return Outcome(reply=text.power_clash(ctx.voice, user, other.duty))
     # The room hears the rota from the flow; the command's own answer is that notice.
     answer = Answer(ctx, lambda rota: Outcome(reply=text.set_done(ctx.voice, rota)))
     rota = await services.runner.set_rota(

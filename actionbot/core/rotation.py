@@ -90,7 +90,7 @@ def parse_set(args: tuple[str, ...]) -> RotationRequest | RotationError:
     power: int | None = None
     if words and words[-1].lower().startswith("power="):
         raw = words.pop().split("=", 1)[1]
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
             return RotationError(reason="power", value=raw)
         power = int(raw)
     users: list[str] = []

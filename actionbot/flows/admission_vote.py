@@ -53,7 +53,7 @@ def vote(
 ) -> tuple[Effects, bool]:
     """One node's vote; the request is admitted at once when consensus holds with every
     node's voice. Returns the effects and whether this vote admitted the room."""
-    updated = {**votes, voter.id: choice}
+    updated = {**_counted(votes, nodes), voter.id: choice}
     effects = Effects(
         changes=(SetAdmissionVote(node_id=request.id, voter_node_id=voter.id, vote=choice),)
     )
@@ -75,7 +75,9 @@ def at_deadline(
 ) -> Effects:
     """The deadline decides: admitted by consensus or majority, else refused (deleted, told,
     the bot leaves)."""
-    decision = decide(votes, nodes=len(nodes), rule=ctx.settings.rule, deadline_passed=True)
+    decision = decide(
+        _counted(votes, nodes), nodes=len(nodes), rule=ctx.settings.rule, deadline_passed=True
+    )
     if decision.approved:
         return node_flows.admit(ctx, request=request, nodes=nodes, approved=approved, now=now)
     return node_flows.refuse(ctx, request=request, reason="")
@@ -83,3 +85,9 @@ def at_deadline(
 
 def _job(request: Node) -> JobId:
     return JobId(kind=JobKind.ADMISSION, node=request.id)
+
+
+def _counted(votes: Mapping[str, Vote], nodes: Sequence[Node]) -> dict[str, Vote]:
+    """Only the votes of nodes admitted now: a node that left or was removed has no say."""
+    admitted = {node.id for node in nodes}
+    return {voter: vote for voter, vote in votes.items() if voter in admitted}

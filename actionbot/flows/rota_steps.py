@@ -56,12 +56,20 @@ class RotaSteps:
 
     async def people(self, room_id: str) -> RoomPeople:
         state = await self.read_room(room_id)
+        levels = dict(state.levels or {})
+        # Changes queued but not yet made count as made: two quick skips must not read the
+        # level from before the first and lose what the rota has to give back.
+        for user, level in await self.rotations.pending_power(room_id):
+            levels[user] = level
+        present = {self.person_hash(user): user for user in state.members}
+        listed = {self.person_hash(user): user for user in levels}
         return RoomPeople(
-            present={self.person_hash(user): user for user in state.members},
-            levels=state.levels or {},
+            present=present,
+            levels=levels,
             known=state.levels is not None,
             creators=state.creators,
             me=state.me,
+            listed=listed,
         )
 
     async def set_rota(

@@ -8,7 +8,7 @@ happen after the announcement that explains them, exactly once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from actionbot.core.changes import EndRotation, SaveRotation
@@ -26,13 +26,17 @@ SOON = timedelta(days=1)
 
 @dataclass(frozen=True, kw_only=True)
 class RoomPeople:
-    """The room as it is now: present members by their hash, levels, creators, the bot."""
+    """The room as it is now: present members by their hash, levels, creators, the bot.
+
+    ``listed`` also holds people who left but whom the power levels still name: a holder
+    who leaves keeps the level the rota gave them until the rota gives it back."""
 
     present: Mapping[str, str]  # person hash → user id
-    levels: Mapping[str, int]  # user id → current power level
+    levels: Mapping[str, int]  # user id → current power level (queued changes included)
     creators: frozenset[str]
     me: str
     known: bool = True  # False: the server could not tell the levels; change none
+    listed: Mapping[str, str] = field(default_factory=dict)  # person hash → user id
 
 
 def jobs(rota: Rotation, now: datetime) -> tuple[Job, ...]:
@@ -61,8 +65,11 @@ def _present_from(rota: Rotation, people: RoomPeople, start: int) -> int | None:
 def _power(
     rota: Rotation, people: RoomPeople, member: str, *, raise_it: bool, stamp: int
 ) -> tuple[Rotation, tuple[SetPower, ...]]:
-    """Raise or restore one member's level per :func:`power_change`."""
+    """Raise or restore one member's level per :func:`power_change`. Only someone in the
+    room is raised; a level the rota gave is given back even to someone who left."""
     user = people.present.get(member)
+    if user is None and not raise_it:
+        user = people.listed.get(member)
     if rota.power is None or user is None or not people.known:
         return rota, ()
     current = people.levels.get(user, 0)
@@ -108,7 +115,7 @@ def start(
     """A new rota (or one replacing the room's rota for the same duty)."""
     effects = Effects()
     if replaced is not None:
-        effects = _wind_down(ctx, replaced, people, now)
+        effects = wind_down(ctx, replaced, people, now)
     first = _present_from(rota, people, 0)
     if first is None:
         first = 0
@@ -194,13 +201,14 @@ def stop(
     nodes: Sequence[Node],
     now: datetime,
 ) -> Effects:
-    effects = _wind_down(ctx, rota, people, now)
+    effects = wind_down(ctx, rota, people, now)
     audit = _audit(ctx, rota, nodes, lambda v: text.audit_stopped(v, rota, node), "stop")
     return effects + Effects(messages=audit)
 
 
-def _wind_down(ctx: FlowContext, rota: Rotation, people: RoomPeople, now: datetime) -> Effects:
-    """End a rota: the holder gets back the level they had before it."""
+def wind_down(ctx: FlowContext, rota: Rotation, people: RoomPeople, now: datetime) -> Effects:
+    """End a rota: the holder gets back the level they had before it. Also run for every
+    rota of a node room that leaves the network, before the bot leaves the room."""
     _, lower = _power(rota, people, rota.holder, raise_it=False, stamp=int(now.timestamp()))
     return Effects(
         changes=(EndRotation(rotation_id=rota.id),), messages=lower, cancel=_cancel(rota)

@@ -26,6 +26,7 @@ from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
 from actionbot.flows import admission_vote, decide, remind, series
 from actionbot.flows import nodes as node_flows
+from actionbot.flows import rotation as rota_flow
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.decide import VoteResult
@@ -466,7 +467,16 @@ class Runner(RotaSteps):
             node = await self.nodes.by_id(node_id)
             if node is None or not node.admitted:
                 return False
-            effects = node_flows.depart(
+            now = self.clock()
+            # Its rotas end first, so every level they raised is given back before the bot
+            # leaves the room (the outbox keeps that order).
+            effects = NOTHING
+            rotas = await self.rotations.of_room(node.room_id)
+            if rotas:
+                people = await self.people(node.room_id)
+                for rota in rotas:
+                    effects += rota_flow.wind_down(self.ctx, rota, people, now)
+            effects += node_flows.depart(
                 self.ctx,
                 node=node,
                 removed=removed,
@@ -475,7 +485,7 @@ class Runner(RotaSteps):
                 approved=await self.windows.in_states([State.APPROVED]),
             )
             log.info("node departed", extra={"node": node_id, "removed": removed})
-            return await self._apply(effects, response, node, self.clock())
+            return await self._apply(effects, response, node, now)
 
     # --- start-up ------------------------------------------------------------------------------
 

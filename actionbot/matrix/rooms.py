@@ -100,16 +100,20 @@ async def set_power(client: AsyncClient, room_id: str, user_id: str, level: int)
 async def levels_of(
     client: AsyncClient, room_id: str, users: tuple[str, ...]
 ) -> dict[str, int] | None:
-    """Each user's effective level from one read of the room state; None if the server
-    could not tell (then nobody's level may be changed on a guess)."""
+    """Each user's effective level from one read of the room state — the given users and
+    everyone the power levels name (someone who left keeps a raised level, and a rota must
+    still be able to give it back); None if the server could not tell (then nobody's level
+    may be changed on a guess)."""
     create = await _state_event(client, room_id, "m.room.create")
     levels = await _state_event(client, room_id, "m.room.power_levels")
     if create is None or create is _UNKNOWN or levels is _UNKNOWN:
         return None
     content = levels.get("content") if levels else None
+    named = (content or {}).get("users") if isinstance(content, dict) else None
+    everyone = set(users) | {u for u in (named or {}) if isinstance(u, str)}
     return {
         user: effective_level(user_id=user, create_event=create, power_levels=content)
-        for user in users
+        for user in sorted(everyone)
     }
 
 

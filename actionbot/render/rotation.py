@@ -216,3 +216,15 @@ def power_above_own(voice: Voice, own: int) -> Reply:
     return error_reply(
         voice._("A rota can hand out at most your own power level here ({level}).", level=own)
     )
+
+
+def power_clash(voice: Voice, person: str, duty: str) -> Reply:
+    return error_reply(
+        voice._(
+            "{person} is already in the rota for {duty}, which also changes power levels "
+            "here. A person can be in only one rota with power= per room: leave them out, "
+            "or set this rota without power=.",
+            person=person,
+            duty=bold(duty),
+        )
+    )

@@ -215,6 +215,8 @@ async def withdraw_node(tx: aiosqlite.Connection, change: WithdrawNode, now: dat
         await tx.execute(
             "DELETE FROM votes WHERE window_id = ? AND node_id = ?", (window_id, change.node_id)
         )
+    # Its say on rooms still asking to join goes with it (decided requests keep no votes).
+    await tx.execute("DELETE FROM admission_votes WHERE voter_node_id = ?", (change.node_id,))
     await tx.execute(
         """UPDATE reminders SET status = 'cancelled', reason = 'node left the network',
                updated_at = ?

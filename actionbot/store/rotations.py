@@ -6,6 +6,7 @@ import json
 
 import aiosqlite
 
+from actionbot.core.outbox import SET_POWER
 from actionbot.core.rotation import Rotation
 from actionbot.store.db import Database, from_db_time, to_db_time
 
@@ -64,3 +65,19 @@ class RotationStore:
     async def all(self) -> list[Rotation]:
         rows = await self._db.fetchall("SELECT * FROM rotations ORDER BY next_at")
         return [_row(r) for r in rows]
+
+    async def pending_power(self, room_id: str) -> list[tuple[str, int]]:
+        """Power changes queued for the room and not yet made, oldest first: a rota read
+        right after a hand-over must see the levels as they are about to be."""
+        rows = await self._db.fetchall(
+            """SELECT content FROM outbox WHERE room_id = ? AND event_type = ?
+                   AND status = 'pending' ORDER BY created_at, rowid""",
+            (room_id, SET_POWER),
+        )
+        found: list[tuple[str, int]] = []
+        for row in rows:
+            content = json.loads(row["content"])
+            user, level = content.get("user"), content.get("level")
+            if isinstance(user, str) and isinstance(level, int):
+                found.append((user, level))
+        return found

@@ -74,3 +74,15 @@ async def test_outsiders_and_requests_cannot_vote(net) -> None:
     stranger = await net.run(f"!node vote {request_id} yes", room="!s:x")
     assert "not a node yet" in stranger.reply.plain()
     assert await net.nodes.admission_votes(request_id) == {}
+
+
+async def test_a_node_that_leaves_takes_its_admission_vote_with_it(net) -> None:
+    """Kyiv votes yes and leaves: at the deadline nobody admitted has said yes, so the
+    request is refused (before, Kyiv's vote alone made a majority)."""
+    request_id = await _asked(net)
+    await net.run(f"!node vote {request_id} yes", room=KYIV)
+    assert (await net.run("!node leave", room=KYIV)).recorded
+    assert await net.nodes.admission_votes(request_id) == {}
+    net.runner.clock = lambda: NOW + timedelta(days=2)
+    await net.runner.run_job(Job(id=JobId(kind=JobKind.ADMISSION, node=request_id), at=NOW))
+    assert await net.nodes.by_room(NEW) is None

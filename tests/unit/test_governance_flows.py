@@ -62,6 +62,31 @@ def test_admission_vote(before, voter, choice, admitted) -> None:
         assert any(m.room_id == REQUEST.room_id for m in effects.messages)  # welcomed
 
 
+def test_votes_of_nodes_no_longer_admitted_do_not_count() -> None:
+    """A node that left (its row not yet deleted, or read before it left) has no say: the
+    departed "gone1"'s yes neither completes a consensus nor makes a majority."""
+    _, done = admission_vote.vote(
+        CTX,
+        request=REQUEST,
+        voter=KYIV,
+        choice=Y,
+        votes={"gone1": Y},
+        nodes=[KYIV, LIMA],
+        approved=[],
+        now=T0,
+    )
+    assert not done  # Lima has not voted: no consensus yet
+    effects = admission_vote.at_deadline(
+        CTX,
+        request=REQUEST,
+        votes={"gone1": Y, "lima1": N},
+        nodes=[KYIV, LIMA],
+        approved=[],
+        now=T0 + timedelta(days=1),
+    )
+    assert not [c for c in effects.changes if isinstance(c, RegisterNode)]
+
+
 def test_the_deadline_refuses_without_a_majority() -> None:
     effects = admission_vote.at_deadline(
         CTX,

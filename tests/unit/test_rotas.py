@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actionbot.core.outbox import SET_POWER
+from actionbot.core.outbox import LEAVE_ROOM, SET_POWER
 from actionbot.flows.rota_steps import RoomState
 from tests.unit.harness import make_harness
 
@@ -45,7 +45,7 @@ async def _power(net) -> list[tuple[str, int]]:
     return [
         (row.content["user"], row.content["level"])
         for row in await net.outbox.all()
-        if row.event_type == SET_POWER
+        if row.event_type == SET_POWER and row.status == "pending"  # sent rows are erased
     ]
 
 
@@ -105,3 +105,61 @@ async def test_nobody_hands_out_more_power_than_they_have(net) -> None:
         refused.reply.plain()
     )
     assert await net.runner.rotations.of_room(KYIV) == []
+
+
+async def _deliver(net, *, members: tuple[str, ...], levels: dict[str, int]) -> None:
+    """The sender made every queued power change; the room now looks like this."""
+    for row in await net.outbox.all():
+        if row.event_type == SET_POWER and row.status == "pending":
+            await net.outbox.mark_sent(row.id, event_id="", now=NOW)
+    net.rooms[KYIV] = RoomState(
+        members=members,
+        levels=levels,
+        creators=frozenset({"@cho:x"}),
+        me="@bot:example.org",
+    )
+
+
+async def test_two_quick_skips_give_every_level_back(net) -> None:
+    """The second skip comes before the first one's changes are made: it must read the
+    levels as they are about to be, or @ben:x keeps 50 for ever."""
+    await net.run("!rotation set security @ana:x @ben:x @cho:x every 7d power=50", room=KYIV)
+    await net.run("!rotation skip security", room=KYIV)  # ana → ben
+    await net.run("!rotation skip security", room=KYIV)  # ben → cho (a creator: unchanged)
+    assert await _power(net) == [("@ana:x", 50), ("@ana:x", 0), ("@ben:x", 50), ("@ben:x", 0)]
+
+
+async def test_a_holder_who_left_the_room_gets_their_level_back(net) -> None:
+    await net.run("!rotation set security @ana:x @ben:x every 7d power=50", room=KYIV)
+    # @ana:x leaves the room; the power levels still name her at 50.
+    await _deliver(net, members=("@ben:x", "@cho:x"), levels={"@ana:x": 50, "@ben:x": 0})
+    await net.run("!rotation skip security", room=KYIV)
+    assert await _power(net) == [("@ana:x", 0), ("@ben:x", 50)]
+
+
+async def test_a_node_that_leaves_ends_its_rotas_before_the_bot_goes(net) -> None:
+    await net.run("!rotation set security @ana:x @ben:x every 7d power=50", room=KYIV)
+    await _deliver(net, members=("@ana:x", "@ben:x", "@cho:x"), levels={"@ana:x": 50, "@ben:x": 0})
+    kyiv = await net.nodes.by_room(KYIV)
+    removed = await net.run(f"!node remove {kyiv.id}", room=COORD, sender="@coord:x")
+    assert removed.recorded, removed.reply.plain()
+    assert await net.runner.rotations.of_room(KYIV) == []
+    rows = [r for r in await net.outbox.all() if r.room_id == KYIV]
+    kinds = [(r.event_type, r.content.get("user"), r.content.get("level")) for r in rows]
+    restore = kinds.index((SET_POWER, "@ana:x", 0))
+    leave = next(i for i, k in enumerate(kinds) if k[0] == LEAVE_ROOM)
+    assert restore < leave  # the level goes back while the bot can still change it
+
+
+async def test_one_person_in_one_powered_rota_per_room(net) -> None:
+    await net.run("!rotation set security @ana:x @ben:x every 7d power=50", room=KYIV)
+    clash = await net.run("!rotation set care @cho:x @ben:x every 7d power=50", room=KYIV)
+    assert clash.reply.is_error and "@ben:x is already in the rota for security" in (
+        clash.reply.plain()
+    ), clash.reply.plain()
+    assert [r.duty for r in await net.runner.rotations.of_room(KYIV)] == ["security"]
+    # Without power= it is only a duty; and the same duty may be set anew.
+    plain = await net.run("!rotation set care @cho:x @ben:x every 7d", room=KYIV)
+    assert not plain.reply.is_error, plain.reply.plain()
+    again = await net.run("!rotation set security @ben:x @ana:x every 7d power=50", room=KYIV)
+    assert not again.reply.is_error, again.reply.plain()

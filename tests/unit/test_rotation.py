@@ -39,6 +39,8 @@ T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
         ("duty @a:x @b:x every blue moon", RotationError(reason="cadence", value="blue moon")),
         ("duty @a:x @b:x every 10m", RotationError(reason="too-often", value="10m")),
         ("duty @a:x @b:x every 7d power=500", RotationError(reason="power", value="500")),
+        # A superscript two is a digit to str.isdigit, not to int(): refused, not a crash.
+        ("duty @a:x @b:x every 7d power=²", RotationError(reason="power", value="²")),
     ],
 )
 def test_rota_grammar(text, expected) -> None:
