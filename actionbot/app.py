@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from actionbot.calendars import load_calendar
 from actionbot.compose import Parts, compose
 from actionbot.config import Config
+from actionbot.gestures import load_files
 from actionbot.matrix.connection import Connection, LoginFailed
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs
@@ -77,12 +78,19 @@ class Bot:
                     "calendar file is invalid", extra={"problems": [str(e) for e in calendar]}
                 )
                 return 2
+            gestures, problems = await asyncio.to_thread(load_files, config.gesture_folders)
+            if problems:
+                log.error(
+                    "gesture files are invalid", extra={"problems": [str(e) for e in problems]}
+                )
+                return 2
             self._parts = compose(
                 config=config,
                 db=db,
                 connection=connection,
                 sessions=sessions,
                 calendar=calendar,
+                gestures=gestures,
                 catalogs=await asyncio.to_thread(Catalogs.load),
                 salt=await sessions.install_secret("person-hash"),
                 clock=self.clock,

@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from actionbot.calendars import load_calendar
+    from actionbot.gestures import load_files
 
     config = _load(args.config)
     if config is None:
@@ -65,9 +66,15 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         for error in calendar:
             print(f"  - {error}", file=sys.stderr)
         return 2
+    gestures, problems = load_files(config.gesture_folders)
+    if problems:
+        print(f"{args.config}: gestures.folders have problems:", file=sys.stderr)
+        for error in problems:
+            print(f"  - {error}", file=sys.stderr)
+        return 2
     print(
         f"{args.config}: OK (bot {config.user_id} on {config.homeserver}, "
-        f"store {config.store_path})"
+        f"store {config.store_path}, {len(gestures)} gestures)"
     )
     return 0
 

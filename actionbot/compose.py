@@ -14,26 +14,31 @@ from actionbot.commands.context import Services
 from actionbot.commands.dispatch import build_commands
 from actionbot.config import Config
 from actionbot.core.calendar import Calendar
+from actionbot.core.gestures import Gesture
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
+from actionbot.gestures import Library
 from actionbot.inbound.commands import CommandHandler
 from actionbot.inbound.invites import InviteHandler
 from actionbot.inbound.media import MediaHandler
 from actionbot.inbound.polls import PollHandler
 from actionbot.inbound.reactions import ReactionHandler
 from actionbot.inbound.router import Router
+from actionbot.inbound.rsvp import RsvpHandler
 from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.inbound.upgrades import UpgradeHandler
 from actionbot.matrix.connection import Connection
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.languages import normalise_language
 from actionbot.render.reply import Reply
 from actionbot.render.system import delivery_failed
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.gestures import GestureStore
 from actionbot.store.rotations import RotationStore
 from actionbot.sync import SyncLoop
 
@@ -59,6 +64,7 @@ def compose(
     connection: Connection,
     sessions: SessionStore,
     calendar: Calendar,
+    gestures: dict[str, Gesture],
     catalogs: Catalogs,
     salt: bytes,
     clock: Callable[[], datetime],
@@ -101,6 +107,7 @@ def compose(
         windows=windows,
         nodes=nodes,
         rotations=RotationStore(db),
+        gestures=Library(gestures, GestureStore(db, normalise_language)),
         read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=notify),
         clock=clock,
@@ -171,6 +178,8 @@ def _router(
                 voices=voices,
                 upload=upload,
                 moderators=connection.moderators,
+                gestures=runner.gestures,
+                fetch_file=connection.fetch_file,
             )
         ),
         connection=connection,
@@ -216,6 +225,14 @@ def _router(
             voices=voices,
             handled=handled,
             notify=notify,
+            clock=clock,
+        ),
+        rsvp=RsvpHandler(
+            emoji=config.rsvp_emoji,
+            runner=runner,
+            nodes=nodes,
+            windows=windows,
+            outbox=outbox,
             clock=clock,
         ),
         upgrades=UpgradeHandler(

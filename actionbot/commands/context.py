@@ -14,6 +14,8 @@ from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node
 from actionbot.flows.effects import Effects, FileMessage, Message, Notice, Response
 from actionbot.flows.runner import Runner
+from actionbot.gestures import Library
+from actionbot.matrix.media import FetchedFile, FetchProblem
 from actionbot.render.catalogs import Voices
 from actionbot.render.reply import Reply
 from actionbot.render.voice import Voice
@@ -22,6 +24,8 @@ from actionbot.store.windows import WindowStore
 
 # Uploads a file for a room; returns m.file content, or an error text.
 Uploader = Callable[[bytes, str, str, str], Awaitable["dict[str, Any] | str"]]
+# The file a message refers to (room, event id, at most so many bytes), in memory only.
+FileFetcher = Callable[..., Awaitable["FetchedFile | FetchProblem"]]
 # A room's joined members with power ≥ a level; None if the server could not tell.
 Moderators = Callable[[str, int], Awaitable["tuple[str, ...] | None"]]
 
@@ -40,6 +44,7 @@ class CommandContext:
     prefix: str
     node: Node | None  # this room's node, if it is one
     voice: Voice
+    reply_to: str | None = None  # the event this command answers (or its own file)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +59,8 @@ class Services:
     voices: Voices
     upload: Uploader
     moderators: Moderators
+    gestures: Library
+    fetch_file: FileFetcher
 
 
 @dataclass(frozen=True, kw_only=True)

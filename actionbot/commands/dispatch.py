@@ -10,7 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from actionbot.commands import admission, calendar, move, node, rotation, vote, window
+from actionbot.commands import (
+    admission,
+    calendar,
+    gestures,
+    move,
+    node,
+    rotation,
+    rsvp,
+    vote,
+    window,
+)
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.parse import parse_invocation
 from actionbot.commands.registry import CommandSpec, Group, Match, find, specs_under
@@ -34,6 +44,11 @@ NETWORK_COMMANDS = frozenset(
         ("window", "move"),
         ("window", "ics"),
         ("vote",),
+        ("join",),
+        ("leave",),
+        ("gestures",),
+        ("gesture", "show"),
+        ("gesture", "adapt"),
     }
 )
 
@@ -118,6 +133,12 @@ def build_commands(services: Services) -> Commands:
         ("window", "ics"): window.ics,
         ("windows",): window.list_windows,
         ("vote",): vote.vote,
+        ("join",): rsvp.join,
+        ("leave",): rsvp.leave,
+        ("gestures",): gestures.list_gestures,
+        ("gesture", "show"): gestures.show,
+        ("gesture", "adapt"): gestures.adapt,
+        ("gesture", "add"): gestures.add,
         ("moon",): calendar.moon,
         ("anniversaries",): calendar.anniversaries,
     }

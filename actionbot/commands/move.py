@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
+from actionbot.commands.library import with_gesture
 from actionbot.commands.window import window_arg
 from actionbot.core.proposals import parse_proposal
 from actionbot.core.when import WhenError
@@ -35,7 +36,11 @@ async def move(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
     if isinstance(proposal, WhenError):
         return Outcome(reply=when_error(ctx.voice, proposal.freshened(today), ctx.prefix))
     if proposal.gesture is None and window.gesture:
-        proposal = replace(proposal, gesture=window.gesture)
+        proposal = replace(proposal, gesture=window.gesture, gesture_rev=window.gesture_rev)
+    bound = await with_gesture(ctx, services, proposal)
+    if isinstance(bound, Outcome):
+        return bound
+    proposal, gesture = bound
     proposer = await services.nodes.by_id(window.proposer_node)
     # Times without a zone are in the mover's node's zone (or the proposer's, for a
     # coordinator acting from a room that is not a node).
@@ -62,6 +67,7 @@ async def move(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
         sender=ctx.sender,
         event_id=ctx.event_id,
         acting_room=ctx.room_id,
+        gesture=gesture,
         response=answer.response,
     )
     if new is None:

@@ -6,20 +6,25 @@ flows' job (through the runner), the wording the render layer's.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from actionbot.commands.context import Answer, CommandContext, Outcome, Services
+from actionbot.commands.library import with_gesture
 from actionbot.core.ids import is_valid_id, normalise_id
 from actionbot.core.nodes import Node
 from actionbot.core.proposals import parse_proposal
 from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
 from actionbot.ics import window_ics
+from actionbot.render import gestures as gesture_text
+from actionbot.render import rsvp as rsvp_text
 from actionbot.render import window_views as views
 from actionbot.render import windows as text
 from actionbot.render.faults import when_error
 from actionbot.render.languages import month_names
 from actionbot.render.pages import page_number
+from actionbot.render.reply import reply
 
 
 def _today(ctx: CommandContext) -> date:
@@ -59,6 +64,10 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
     proposal = parse_proposal(" ".join(args), month_names())
     if isinstance(proposal, WhenError):
         return Outcome(reply=when_error(ctx.voice, proposal.freshened(_today(ctx)), ctx.prefix))
+    bound = await with_gesture(ctx, services, proposal)
+    if isinstance(bound, Outcome):
+        return bound
+    proposal, gesture = bound
     runner = services.runner
     timing = runner.resolve(proposal, node)
     if isinstance(timing, WhenError):
@@ -85,6 +94,7 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
         node=node,
         sender=ctx.sender,
         event_id=ctx.event_id,
+        gesture=gesture,
         response=answer.response,
     )
     return answer.outcome() or build(window)
@@ -115,16 +125,31 @@ async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
     window = await window_arg(ctx, services, args, "window show <id>")
     if isinstance(window, Outcome):
         return window
+    nodes = await services.nodes.all()
+    shown = views.show(
+        ctx.voice,
+        window=window,
+        node=ctx.node,
+        nodes=nodes,
+        votes=await services.windows.votes(window.id),
+        rule=services.runner.ctx.settings.rule,
+        now=ctx.now,
+    )
+    store = services.gestures.store
+    adaptations = await store.adaptations(window.id)
+    here = ctx.room_id == services.config.coordination_room
+    extra = rsvp_text.participation(
+        ctx.voice,
+        node=ctx.node,
+        nodes=nodes,
+        counts=await store.rsvp_counts(window.id),
+        adaptation=adaptations.get(ctx.node.id) if ctx.node else None,
+        by_node=here,
+    )
+    if here and adaptations:
+        extra += gesture_text.adaptations_by_node(ctx.voice, nodes, adaptations)
     return Outcome(
-        reply=views.show(
-            ctx.voice,
-            window=window,
-            node=ctx.node,
-            nodes=await services.nodes.all(),
-            votes=await services.windows.votes(window.id),
-            rule=services.runner.ctx.settings.rule,
-            now=ctx.now,
-        )
+        reply=replace(shown, lines=shown.lines + reply(*extra).lines) if extra else shown
     )
 
 

@@ -182,6 +182,16 @@ def offsets(value: Any) -> Any:
     return Bad(parsed) if isinstance(parsed, str) else tuple(parsed)
 
 
+def emoji(value: Any) -> Any:
+    """A reaction key people can type: short, one word, no markup."""
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    if len(value) > 16 or any(ch.isspace() or ch in "<>&" for ch in value):
+        return Bad("must be one emoji (or a short word), without spaces")
+    return value
+
+
 def path(value: Any) -> Any:
     value = nonempty(value)
     return value if isinstance(value, Bad) else Path(value).expanduser()

@@ -154,6 +154,10 @@ def _with_defaults(values: dict[str, Any], base_dir: Path | None) -> dict[str, A
     calendar_file = values.get("calendar_file")
     if base_dir is not None and calendar_file is not None and not calendar_file.is_absolute():
         values["calendar_file"] = base_dir / calendar_file
+    values["gesture_folders"] = tuple(
+        folder if base_dir is None or folder.is_absolute() else base_dir / folder
+        for folder in values.get("gesture_folders", ())
+    )
     # A relative store path is relative to the config file, not to the working directory.
     if base_dir is not None and not values["store_path"].is_absolute():
         values["store_path"] = base_dir / values["store_path"]

@@ -55,6 +55,9 @@ class Config:
     consensus_only: bool = False
     voters: str = "moderators"
     polls: bool = True
+    gesture_folders: tuple[Path, ...] = ()
+    rsvp_emoji: str = "🙋"
+    pin_guidelines: bool = True
 
     @property
     def server_name(self) -> str:

@@ -13,6 +13,7 @@ from actionbot.config.checkers import (
     choice,
     clock_spec,
     duration,
+    emoji,
     fraction,
     int_range,
     language,
@@ -83,6 +84,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "network": {
         "admission": Field("admission", choice(("coordinators", "vote", "open"))),
         "request_expiry": Field("request_expiry", at_least(timedelta(minutes=1), duration)),
+    },
+    "gestures": {
+        "folders": Field("gesture_folders", list_of(path)),
+        "rsvp_emoji": Field("rsvp_emoji", emoji),
+        "pin": Field("pin_guidelines", boolean),
     },
     "decisions": {
         "period": Field("decision_period", duration),

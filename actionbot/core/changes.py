@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from actionbot.core.decisions import Vote
+from actionbot.core.gesture_changes import GestureChange
 from actionbot.core.keys import MessageKey
 from actionbot.core.nodes import Node
 from actionbot.core.reminders import PlannedReminder
@@ -168,4 +169,5 @@ Change = (
     | EndRotation
     | SetAdmissionVote
     | MarkHandled
+    | GestureChange
 )

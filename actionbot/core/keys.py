@@ -58,6 +58,10 @@ class MessageKind(StrEnum):
     POWER = "power"
     LEAVE = "leave"
     NOT_COUNTED = "not-counted"  # a poll answer that may not vote: once per person and poll
+    GUIDELINE = "guideline"  # a window's gesture, in one node room
+    PIN = "pin"
+    UNPIN = "unpin"
+    GUIDELINE_EDIT = "guideline-edit"  # the node changed its adaptation after it was sent
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,12 @@ LEAVE_ROOM = "actionbot.leave"
 # Not a Matrix event either: set one person's power level in the room (a rota hand-over),
 # in order with the room's other messages.
 SET_POWER = "actionbot.power"
+# Pin or unpin the event sent under another row's key (``content["target"]``), once that
+# row is sent; skipped where the room does not let the bot pin.
+PIN = "actionbot.pin"
+UNPIN = "actionbot.unpin"
+# Replace (``m.replace``) the event sent under ``content["target"]`` with ``content["new"]``.
+EDIT = "actionbot.edit"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,6 +39,7 @@ class Proposal:
     duration: timedelta | None = None
     recurrence: str | None = None  # "year" or a phase name
     gesture: str | None = None
+    gesture_rev: str | None = None  # set once the library has found the gesture
 
 
 def _take(words: list[str], keyword: str, count: int) -> tuple[list[str], list[str] | None]:
@@ -59,7 +60,7 @@ def _gesture(words: list[str]) -> tuple[list[str], str | None] | WhenError:
                 return WhenError(
                     fault=Fault.NOT_A_GESTURE,
                     values={"word": gesture},
-                    example="next full moon gesture=candles",
+                    example="next full moon gesture=light-vigil",
                 )
             words = [w for w in words if w is not word]
     return words, gesture

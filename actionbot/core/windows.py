@@ -64,6 +64,7 @@ class Window:
     decided_at: datetime | None = None
     decision: str | None = None
     series: str | None = None  # id of the first window of a recurring series
+    gesture_rev: str | None = None  # the version of the gesture when it was proposed
 
     @property
     def timing(self) -> Timing:
@@ -120,6 +121,7 @@ class Window:
             "node_starts_utc": {k: v.isoformat() for k, v in self.starts(nodes).items()},
             "proposer_node": self.proposer_node,
             "gesture": self.gesture,
+            "gesture_rev": self.gesture_rev,
             "recurrence": self.recurrence,
             "when": self.when,
             "label": self.label,

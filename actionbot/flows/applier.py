@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from actionbot.core.outbox import LEAVE_ROOM, SET_POWER, OutgoingMessage
+from actionbot.core.outbox import EDIT, LEAVE_ROOM, PIN, SET_POWER, UNPIN, OutgoingMessage
 from actionbot.flows.effects import (
+    Edit,
     Effects,
     FileMessage,
     LeaveRoom,
     Message,
     Notice,
+    Pin,
     PollEnd,
     PollStart,
     SetPower,
@@ -54,6 +56,20 @@ def outgoing(message: Message) -> OutgoingMessage:
             room_id=message.room_id,
             event_type=SET_POWER,
             content={"user": message.user_id, "level": message.level},
+        )
+    if isinstance(message, Pin):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=PIN if message.pin else UNPIN,
+            content={"target": message.target.text()},
+        )
+    if isinstance(message, Edit):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=EDIT,
+            content={"target": message.target.text(), "new": content.notice_content(message.reply)},
         )
     if isinstance(message, LeaveRoom):
         return OutgoingMessage(key=key, room_id=message.room_id, event_type=LEAVE_ROOM, content={})

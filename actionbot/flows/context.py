@@ -33,6 +33,8 @@ class Settings:
     polls: bool
     request_expiry: timedelta = timedelta(days=7)
     admission: str = "coordinators"
+    rsvp_emoji: str = "🙋"
+    pin_guidelines: bool = True
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -49,6 +51,8 @@ class Settings:
             polls=config.polls,
             request_expiry=config.request_expiry,
             admission=config.admission,
+            rsvp_emoji=config.rsvp_emoji,
+            pin_guidelines=config.pin_guidelines,
         )
 
 

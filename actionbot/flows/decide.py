@@ -73,6 +73,7 @@ def new_window(
         state=State.PROPOSED,
         proposer_node=proposer.id,
         gesture=proposal.gesture,
+        gesture_rev=proposal.gesture_rev,
         recurrence=proposal.recurrence,
         when=when_to_json(proposal.when),
         label=timing.label,

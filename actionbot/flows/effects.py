@@ -105,7 +105,28 @@ class SetPower:
     level: int
 
 
-Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower
+@dataclass(frozen=True, kw_only=True)
+class Pin:
+    """Pin (or unpin) the message queued under ``target`` once it is sent, where the room
+    lets the bot."""
+
+    key: MessageKey
+    room_id: str
+    target: MessageKey
+    pin: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Edit:
+    """Replace the text of the bot's message queued under ``target`` (``m.replace``)."""
+
+    key: MessageKey
+    room_id: str
+    target: MessageKey
+    reply: Reply
+
+
+Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower | Pin | Edit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,6 +175,7 @@ __all__ = [
     "NOTHING",
     "Change",
     "CreateWindow",
+    "Edit",
     "Effects",
     "FileMessage",
     "Job",
@@ -164,6 +186,7 @@ __all__ = [
     "MessageKey",
     "MessageKind",
     "Notice",
+    "Pin",
     "PollEnd",
     "PollStart",
     "ReplanNode",

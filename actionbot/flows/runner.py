@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from actionbot.core.decisions import Vote
+from actionbot.core.gesture_changes import KeepGesture, SetAdaptation
+from actionbot.core.gestures import Gesture
 from actionbot.core.ids import new_id
 from actionbot.core.keys import JobId, JobKind
 from actionbot.core.nodes import Node, Standing
@@ -31,8 +33,10 @@ from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.decide import VoteResult
 from actionbot.flows.effects import NOTHING, Effects, Job, Response, reminder_job
+from actionbot.flows.guideline_steps import GuidelineSteps
 from actionbot.flows.rota_steps import RoomReader, RotaSteps
 from actionbot.flows.rotation import jobs as rota_jobs
+from actionbot.gestures import Library
 from actionbot.store.nodes import NameTaken, NodeStore
 from actionbot.store.rotations import RotationStore
 from actionbot.store.windows import WindowStore
@@ -40,7 +44,7 @@ from actionbot.store.windows import WindowStore
 log = logging.getLogger(__name__)
 
 
-class Runner(RotaSteps):
+class Runner(RotaSteps, GuidelineSteps):
     def __init__(
         self,
         *,
@@ -48,6 +52,7 @@ class Runner(RotaSteps):
         windows: WindowStore,
         nodes: NodeStore,
         rotations: RotationStore,
+        gestures: Library,
         read_room: RoomReader,
         applier: Applier,
         clock: Callable[[], datetime],
@@ -57,6 +62,7 @@ class Runner(RotaSteps):
         self.windows = windows
         self.nodes = nodes
         self.rotations = rotations
+        self.gestures = gestures
         self.read_room = read_room
         self.applier = applier
         self.clock = clock
@@ -77,8 +83,10 @@ class Runner(RotaSteps):
     async def _apply(
         self, effects: Effects, response: Response | None, result: object, now: datetime
     ) -> bool:
-        """Apply a flow's effects together with the answer to the event it ran for."""
+        """Apply a flow's effects together with the answer to the event it ran for, and
+        with what they mean for gesture guidelines (sent on approval, unpinned at the end)."""
         answer = response.effects(result) if response is not None else NOTHING
+        effects += await self.guideline_effects(effects, now)
         applied = await self.applier.apply(effects + answer, now=now)
         if response is not None:
             response.applied = applied
@@ -103,6 +111,7 @@ class Runner(RotaSteps):
         node: Node,
         sender: str,
         event_id: str,
+        gesture: Gesture | None = None,
         response: Response[Window] | None = None,
     ) -> Window:
         """Idempotent per command event: a replayed command (crash before it was recorded as
@@ -131,7 +140,7 @@ class Runner(RotaSteps):
                 event_id=event_id,
                 now=now,
             )
-            await self._apply(effects, response, window, now)
+            await self._apply(effects + _keep(gesture), response, window, now)
             log.info("window proposed", extra={"window": window.id, "node": node.id})
             return window
 
@@ -145,6 +154,7 @@ class Runner(RotaSteps):
         sender: str,
         event_id: str,
         acting_room: str,
+        gesture: Gesture | None = None,
         response: Response[Window] | None = None,
     ) -> Window | None:
         """The new window, or None if the old one was no longer proposed or approved.
@@ -180,7 +190,17 @@ class Runner(RotaSteps):
                 acting_room=acting_room,
                 now=now,
             )
-            if not await self._apply(effects, response, new, now):
+            # Each node's adaptation of the same gesture carries over to the moved window.
+            if new.gesture == old.gesture:
+                effects += Effects(
+                    changes=tuple(
+                        SetAdaptation(window_id=new.id, node_id=node_id, text=adaptation)
+                        for node_id, adaptation in (
+                            await self.gestures.store.adaptations(old.id)
+                        ).items()
+                    )
+                )
+            if not await self._apply(effects + _keep(gesture), response, new, now):
                 return None
             log.info("window moved", extra={"window": old.id, "to": new.id})
             return new
@@ -232,7 +252,7 @@ class Runner(RotaSteps):
                 polls=await self.windows.polls_of(window.id),
                 now=now,
             )
-            if effects.changes and await self.applier.apply(effects, now=now):
+            if effects.changes and await self._apply(effects, None, None, now):
                 self._log_decision(window, None, "deadline")
 
     def _log_decision(self, window: Window, approved: bool | None, how: str) -> None:
@@ -310,7 +330,7 @@ class Runner(RotaSteps):
                 next_id=await self._fresh_id(),
                 now=now,
             )
-            if await self.applier.apply(effects, now=now):
+            if await self._apply(effects, None, None, now):
                 log.info("window done", extra={"window": window.id})
 
     async def register(
@@ -412,7 +432,7 @@ class Runner(RotaSteps):
                 approved=await self.windows.in_states([State.APPROVED]),
                 now=now,
             )
-            if await self.applier.apply(effects, now=now):
+            if await self._apply(effects, None, None, now):
                 log.info("admission decided by the nodes", extra={"node": request_id})
 
     async def expire(self, node_id: str) -> None:
@@ -516,4 +536,10 @@ class Runner(RotaSteps):
         for job in jobs:
             self.applier.scheduler.at(job)
         log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})
+        await self.send_missing_guidelines()
         return len(jobs)
+
+
+def _keep(gesture: Gesture | None) -> Effects:
+    """The version of the gesture a window was proposed with is kept for good."""
+    return Effects(changes=(KeepGesture(gesture=gesture),)) if gesture is not None else NOTHING

@@ -76,6 +76,7 @@ def next_in_series(
         state=State.APPROVED,
         proposer_node=window.proposer_node,
         gesture=window.gesture,
+        gesture_rev=window.gesture_rev,
         recurrence=window.recurrence,
         when=when_to_json(anchor),
         label=timing.label,

@@ -67,6 +67,7 @@ class CommandHandler:
             prefix=prefix,
             node=node,
             voice=self._voices.of(node),
+            reply_to=message.reply_to,
         )
         outcome = await self._commands.handle(ctx, message.body)
         if outcome is None:

@@ -24,6 +24,7 @@ from actionbot.inbound.invites import InviteHandler
 from actionbot.inbound.media import MediaHandler
 from actionbot.inbound.polls import PollHandler
 from actionbot.inbound.reactions import ReactionHandler
+from actionbot.inbound.rsvp import RsvpHandler
 from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.inbound.upgrades import UpgradeHandler
 from actionbot.matrix import events
@@ -35,8 +36,9 @@ def too_old(item: events.Inbound, now: datetime, max_age: timedelta) -> bool:
     """A command sent long before the bot saw it is not answered (it would act on a stale
     situation). A poll answer is a vote, not a command: dropping it would lose the vote
     silently, and the window's own state already decides whether it still counts (if not,
-    the voter hears that voting closed)."""
-    if isinstance(item, events.PollAnswer):
+    the voter hears that voting closed). The same holds for reactions and redactions (an
+    RSVP or its withdrawal; a coordinator's ✅): the state they act on decides."""
+    if isinstance(item, events.PollAnswer | events.Reaction | events.Redaction):
         return False
     return now - item.sent_at > max_age
 
@@ -54,6 +56,7 @@ class Router:
         upgrades: UpgradeHandler,
         undecryptable: UndecryptableHandler,
         media: MediaHandler,
+        rsvp: RsvpHandler,
         clock: Callable[[], datetime],
     ) -> None:
         self._config = config
@@ -65,6 +68,7 @@ class Router:
         self.upgrades = upgrades
         self.undecryptable = undecryptable
         self.media = media
+        self.rsvp = rsvp
         self._clock = clock
 
     async def route(self, response: SyncResponse, *, history: bool) -> None:
@@ -98,6 +102,9 @@ class Router:
                 await self.polls.handle(item)
             case events.Reaction():
                 await self.reactions.handle(item)
+                await self.rsvp.handle(item)
+            case events.Redaction():
+                await self.rsvp.redacted(item)
             case events.Tombstone():
                 await self.upgrades.handle(item)
             case events.Undecryptable():

@@ -27,7 +27,7 @@ from typing import Any
 from nio import AsyncClient, MegolmEvent, SyncResponse
 
 from actionbot.config import Config
-from actionbot.matrix import crypto, rooms, sending, session, syncing
+from actionbot.matrix import crypto, media, rooms, sending, session, syncing
 from actionbot.matrix.results import (
     NETWORK_ERRORS,
     LoginFailed,
@@ -137,11 +137,27 @@ class Connection:
     async def set_power(self, room_id: str, user_id: str, level: int) -> str | None:
         return await rooms.set_power(self.client, room_id, user_id, level)
 
+    async def set_pinned(self, room_id: str, event_id: str, *, pin: bool) -> str | None:
+        return await rooms.set_pinned(self.client, room_id, event_id, pin=pin)
+
     async def levels_of(self, room_id: str, users: tuple[str, ...]) -> dict[str, int] | None:
         return await rooms.levels_of(self.client, room_id, users)
 
     async def creators_of(self, room_id: str) -> frozenset[str] | None:
         return await rooms.creators_of(self.client, room_id)
+
+    async def fetch_file(
+        self, room_id: str, event_id: str, *, limit: int
+    ) -> media.FetchedFile | media.FetchProblem:
+        return await media.fetch_event_file(self.client, room_id, event_id, limit=limit)
+
+    async def file_of(
+        self, source: dict[str, Any], *, limit: int
+    ) -> media.FetchedFile | media.FetchProblem:
+        content = media.file_content(source)
+        if content is None:
+            return media.FetchProblem(reason="not-a-file")
+        return await media.download(self.client, content, limit=limit)
 
     def members(self, room_id: str) -> tuple[str, ...]:
         return rooms.members(self.client, room_id)

@@ -33,6 +33,22 @@ def notice_content(
     return content
 
 
+def edit_content(row: dict[str, Any], target: str) -> dict[str, Any]:
+    """An ``m.replace`` edit of the bot's own message ``target`` with ``row["new"]``;
+    clients without edits show the starred fallback."""
+    new = dict(row.get("new") or {})
+    new.pop("m.relates_to", None)
+    return {
+        "msgtype": new.get("msgtype", "m.notice"),
+        "body": f"* {new.get('body', '')}",
+        "format": "org.matrix.custom.html",
+        "formatted_body": f"* {new.get('formatted_body', '')}",
+        "m.new_content": new,
+        "m.mentions": {},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": target},
+    }
+
+
 def file_content(content: dict[str, Any], *, in_reply_to: str | None) -> dict[str, Any]:
     """An uploaded file's ``m.file`` content, as a reply to the command that asked for it."""
     if not in_reply_to:

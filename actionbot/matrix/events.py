@@ -20,6 +20,7 @@ from nio import (
     InviteMemberEvent,
     MegolmEvent,
     ReactionEvent,
+    RedactionEvent,
     RoomEncryptedFile,
     RoomEncryptedImage,
     RoomMemberEvent,
@@ -47,6 +48,9 @@ class TextMessage:
     body: str
     sent_at: datetime
     encrypted: bool
+    # The event this one answers (a reply), or the file itself when the text is a file's
+    # caption: ``!gesture add`` reads the YAML from there.
+    reply_to: str | None = None
 
 
 POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
@@ -126,6 +130,15 @@ class Reaction:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Redaction:
+    """Someone removed an event (a 🙋 reaction taken back undoes its RSVP)."""
+
+    room_id: str
+    event_id: str
+    redacts: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tombstone:
     """``m.room.tombstone``: the room was upgraded and ``replacement`` succeeds it."""
 
@@ -155,7 +168,32 @@ def tombstone(room_id: str, event: object) -> Tombstone | None:
     )
 
 
-Inbound = TextMessage | Undecryptable | PollAnswer | Media | Reaction | Tombstone
+Inbound = TextMessage | Undecryptable | PollAnswer | Media | Reaction | Tombstone | Redaction
+
+
+def _content(event: object) -> dict:
+    source = getattr(event, "source", None)
+    content = source.get("content") if isinstance(source, dict) else None
+    return content if isinstance(content, dict) else {}
+
+
+def _reply_to(event: object) -> str | None:
+    relates = _content(event).get("m.relates_to")
+    reply = relates.get("m.in_reply_to") if isinstance(relates, dict) else None
+    target = reply.get("event_id") if isinstance(reply, dict) else None
+    return target if isinstance(target, str) else None
+
+
+def _caption(event: object) -> str | None:
+    """The caption of a file (``body`` differs from ``filename``, as clients send them), so
+    a YAML file sent with ``!gesture add`` as its caption is a command about itself."""
+    if not isinstance(event, (RoomMessageFile, RoomEncryptedFile)):
+        return None
+    content = _content(event)
+    body, name = content.get("body"), content.get("filename")
+    if isinstance(body, str) and isinstance(name, str) and body and body != name:
+        return body
+    return None
 
 
 def _when(event: object) -> datetime:
@@ -206,6 +244,19 @@ def timeline(response: SyncResponse, me: str) -> list[Inbound]:
                         body=event.body,
                         sent_at=_when(event),
                         encrypted=bool(getattr(event, "decrypted", False)),
+                        reply_to=_reply_to(event),
+                    )
+                )
+            elif (caption := _caption(event)) is not None and index >= start:
+                items.append(
+                    TextMessage(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        sender=event.sender,
+                        body=caption,
+                        sent_at=_when(event),
+                        encrypted=bool(getattr(event, "decrypted", False)),
+                        reply_to=event.event_id,
                     )
                 )
             elif (
@@ -231,6 +282,10 @@ def timeline(response: SyncResponse, me: str) -> list[Inbound]:
                         key=event.key,
                         sent_at=_when(event),
                     )
+                )
+            elif isinstance(event, RedactionEvent) and index >= start and event.redacts:
+                items.append(
+                    Redaction(room_id=room_id, event_id=event.event_id, redacts=event.redacts)
                 )
             elif (found := tombstone(room_id, event)) is not None and index >= start:
                 items.append(found)

@@ -176,3 +176,35 @@ async def _state_event_from_full_state(
         ):
             return event
     return None
+
+
+NO_POWER = "no power"  # the bot may not change this state here: skipped, not a failure
+
+
+async def set_pinned(client: AsyncClient, room_id: str, event_id: str, *, pin: bool) -> str | None:
+    """Pin (or unpin) one event, keeping everyone else's pins; None on success,
+    :data:`NO_POWER` where the room does not let the bot, else the reason."""
+    create = await _state_event(client, room_id, "m.room.create")
+    levels = await _state_event(client, room_id, "m.room.power_levels")
+    current = await _state_event(client, room_id, "m.room.pinned_events")
+    if _UNKNOWN in (create, levels, current) or create is None:
+        return "the room's state could not be read"
+    content = (levels or {}).get("content") or {}
+    events = content.get("events") if isinstance(content.get("events"), dict) else {}
+    try:
+        needed = int(events.get("m.room.pinned_events", content.get("state_default", 50)))
+    except (TypeError, ValueError):
+        needed = 50
+    mine = effective_level(user_id=client.user_id, create_event=create, power_levels=content)
+    if mine < needed:
+        return NO_POWER
+    pinned = (current or {}).get("content", {}).get("pinned")
+    pinned = [p for p in pinned if isinstance(p, str)] if isinstance(pinned, list) else []
+    if pin == (event_id in pinned):
+        return None
+    pinned = [*pinned, event_id] if pin else [p for p in pinned if p != event_id]
+    try:
+        resp = await client.room_put_state(room_id, "m.room.pinned_events", {"pinned": pinned})
+    except NETWORK_ERRORS as exc:
+        return f"network: {type(exc).__name__}"
+    return None if getattr(resp, "event_id", None) else error_text(resp)

@@ -21,14 +21,19 @@ from datetime import datetime, timedelta
 
 from actionbot.config import Config
 from actionbot.core.outbox import (
+    EDIT,
     LEAVE_ROOM,
+    PIN,
     SET_POWER,
+    UNPIN,
     OutboxRow,
     OutgoingMessage,
+    Status,
     retry_delay,
 )
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
-from actionbot.matrix.content import notice_content
+from actionbot.matrix.content import edit_content, notice_content
+from actionbot.matrix.rooms import NO_POWER
 from actionbot.render.reply import Reply
 from actionbot.store.outbox import OutboxStore
 
@@ -110,10 +115,19 @@ class OutboxSender:
                 if row.event_type == SET_POWER:
                     await self._set_power(row)
                     return
+                event_type, content = row.event_type, row.content
+                if row.event_type in (PIN, UNPIN, EDIT):
+                    target = await self._target(row)
+                    if target is None:
+                        return
+                    if row.event_type != EDIT:
+                        await self._pin(row, target, pin=row.event_type == PIN)
+                        return
+                    event_type, content = "m.room.message", edit_content(row.content, target)
                 result = await self._conn.send(
                     room_id=row.room_id,
-                    event_type=row.event_type,
-                    content=row.content,
+                    event_type=event_type,
+                    content=content,
                     txn_id=row.txn_id,
                 )
                 now = self._clock()
@@ -163,6 +177,38 @@ class OutboxSender:
         if problem is None:
             await self._outbox.mark_sent(row.id, event_id="", now=now)
             log.info("power level set", extra={"key": row.key, "room_id": row.room_id})
+        else:
+            await self._failed(row, SendFailed(reason=problem), now)
+
+    async def _target(self, row: OutboxRow) -> str | None:
+        """The event id of the message this row refers to; None when there is none to
+        act on yet (retried later) or ever (skipped: it was never sent)."""
+        now = self._clock()
+        key = row.content.get("target")
+        target = await self._outbox.by_key(key) if isinstance(key, str) else None
+        if target is not None and target.status is Status.PENDING:
+            await self._outbox.mark_retry(
+                row.id,
+                error="waiting for the message it refers to",
+                next_attempt_at=now + timedelta(seconds=5),
+                now=now,
+                count_attempt=False,
+            )
+            return None
+        if target is None or not target.event_id:
+            await self._outbox.mark_skipped(row.key, reason="its message was not sent", now=now)
+            return None
+        return target.event_id
+
+    async def _pin(self, row: OutboxRow, event_id: str, *, pin: bool) -> None:
+        now = self._clock()
+        problem = await self._conn.set_pinned(row.room_id, event_id, pin=pin)
+        if problem == NO_POWER:
+            await self._outbox.mark_skipped(row.key, reason="no power to pin here", now=now)
+            log.info("not pinned: no power", extra={"key": row.key, "room_id": row.room_id})
+        elif problem is None:
+            await self._outbox.mark_sent(row.id, event_id="", now=now)
+            log.info("pins changed", extra={"key": row.key, "room_id": row.room_id})
         else:
             await self._failed(row, SendFailed(reason=problem), now)
 

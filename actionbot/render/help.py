@@ -163,6 +163,45 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         ),
         examples=("vote k3f9q yes",),
     ),
+    ("join",): HelpText(
+        usage="join <window-id>",
+        summary=N_("count yourself in for an approved window (only the number leaves this room)"),
+        examples=("join k3f9q",),
+    ),
+    ("leave",): HelpText(
+        usage="leave <window-id>",
+        summary=N_("take back your “join” for a window"),
+        examples=("leave k3f9q",),
+    ),
+    ("gestures",): HelpText(
+        usage="gestures",
+        summary=N_("the library of gestures: id, title, languages"),
+        examples=("gestures",),
+    ),
+    ("gesture", "show"): HelpText(
+        usage="gesture show <id> [language]",
+        summary=N_("one gesture's guideline, in this room's language or another"),
+        examples=("gesture show minute-of-silence", "gesture show light-vigil es"),
+    ),
+    ("gesture", "adapt"): HelpText(
+        usage="gesture adapt <window-id> <text…>|clear",
+        summary=N_("how this node will do a window's gesture (its moderators)"),
+        details=N_(
+            "Shown in this room under the shared guideline, and to coordinators per node. "
+            "Only the first line of the message counts."
+        ),
+        examples=("gesture adapt k3f9q We light the candles on the steps of the library",),
+    ),
+    ("gesture", "add"): HelpText(
+        usage="gesture add",
+        summary=N_("add or replace a gesture from a YAML file (coordinators)"),
+        details=N_(
+            "Send the YAML file in the coordination room, then answer it with this command "
+            "(or make it the file's caption). The file is checked whole; the old version "
+            "stays for windows that used it."
+        ),
+        examples=("gesture add",),
+    ),
     ("moon",): HelpText(
         usage="moon [n]",
         summary=N_("the next n moon phases in this node's local time"),

@@ -34,9 +34,17 @@ from actionbot.core.changes import (
     Transition,
     WithdrawNode,
 )
+from actionbot.core.gesture_changes import (
+    KeepGesture,
+    RecordGuideline,
+    SetAdaptation,
+    SetRsvp,
+    UndoReaction,
+)
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import PlannedReminder
 from actionbot.core.windows import Window
+from actionbot.store import gestures
 from actionbot.store.db import Database, to_db_time
 from actionbot.store.nodes import upsert_node
 from actionbot.store.outbox import insert_message
@@ -87,8 +95,8 @@ async def insert_window(
         """INSERT INTO windows (id, title, mode, start_at, local_time, local_date,
                anchor_at, duration_s, state, proposer_node, proposer_hash, gesture,
                recurrence, when_json, label, notes_json, created_at, deadline_at,
-               decided_at, decision, series, source_event)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               decided_at, decision, series, source_event, gesture_rev)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             window.id,
             window.title,
@@ -112,6 +120,7 @@ async def insert_window(
             window.decision,
             window.series,
             source_event,
+            window.gesture_rev,
         ),
     )
 
@@ -236,6 +245,10 @@ async def move_node_room(tx: aiosqlite.Connection, change: MoveNodeRoom, now: da
                WHERE room_id = ? AND status = 'pending'""",
             (change.new_room, to_db_time(now), change.old_room),
         )
+        await tx.execute(
+            "UPDATE guidelines SET room_id = ? WHERE node_id = ? AND room_id = ?",
+            (change.new_room, change.node_id, change.old_room),
+        )
     await tx.execute("DELETE FROM upgrades WHERE new_room = ?", (change.new_room,))
 
 
@@ -311,6 +324,8 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             )
         case MarkHandled():
             return await mark_handled(tx, change, now)
+        case KeepGesture() | SetAdaptation() | RecordGuideline() | SetRsvp() | UndoReaction():
+            return await gestures.apply(tx, change, now)
     return True
 
 

@@ -236,4 +236,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=11,
+        description="gestures: versions, each node's adaptation, guidelines sent, RSVPs",
+        statements=(
+            # Every version a window used is kept, so a replaced gesture still shows as it
+            # was; added_at is set for versions a coordinator sent in chat.
+            """CREATE TABLE gesture_versions (
+                id TEXT NOT NULL,
+                rev TEXT NOT NULL,
+                body_json TEXT NOT NULL,
+                added_at TEXT,
+                PRIMARY KEY (id, rev)
+            )""",
+            "ALTER TABLE windows ADD COLUMN gesture_rev TEXT",
+            """CREATE TABLE adaptations (
+                window_id TEXT NOT NULL,
+                node_id TEXT NOT NULL,
+                text TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (window_id, node_id)
+            )""",
+            """CREATE TABLE guidelines (
+                window_id TEXT NOT NULL,
+                node_id TEXT NOT NULL,
+                room_id TEXT NOT NULL,
+                message_key TEXT NOT NULL UNIQUE,
+                PRIMARY KEY (window_id, node_id)
+            )""",
+            # People who take part, by the keyed hash only; reaction_event lets a redacted
+            # reaction undo exactly the RSVP it made.
+            """CREATE TABLE rsvps (
+                window_id TEXT NOT NULL,
+                node_id TEXT NOT NULL,
+                person_hash TEXT NOT NULL,
+                reaction_event TEXT,
+                PRIMARY KEY (window_id, node_id, person_hash)
+            )""",
+            "CREATE INDEX rsvps_by_reaction ON rsvps (reaction_event)",
+        ),
+    ),
 )

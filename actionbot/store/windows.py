@@ -46,6 +46,7 @@ def _row_to_window(row: aiosqlite.Row) -> Window:
         decided_at=_opt_time(row["decided_at"]),
         decision=row["decision"],
         series=row["series"],
+        gesture_rev=row["gesture_rev"],
     )
 
 

@@ -16,10 +16,14 @@ from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
+from actionbot.gestures import Library, shipped_gestures
+from actionbot.matrix.media import FetchedFile, FetchProblem
 from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.languages import normalise_language
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.gestures import GestureStore
 from actionbot.store.rotations import RotationStore
 
 
@@ -35,6 +39,7 @@ class Harness:
     commands: Commands
     now: datetime
     rooms: dict[str, RoomState]  # the homeserver's view of rooms, as a test sets it
+    files: dict[str, bytes]  # files people posted, by event id, as a test sets them
     events: int = 0
 
     async def ctx(
@@ -43,6 +48,7 @@ class Harness:
         sender: str = "@mod:example.org",
         power: int = 50,
         event: str | None = None,
+        reply_to: str | None = None,
     ) -> CommandContext:
         """Each command is a new event unless ``event`` is given (a replay)."""
 
@@ -64,6 +70,7 @@ class Harness:
             prefix=self.config.command_prefix,
             node=node,
             voice=self.voices.of(node),
+            reply_to=reply_to,
         )
 
     async def run(self, body: str, **kw: Any) -> Outcome:
@@ -106,6 +113,7 @@ async def make_harness(
         windows=windows,
         nodes=nodes,
         rotations=RotationStore(db),
+        gestures=Library(shipped_gestures(), GestureStore(db, normalise_language)),
         read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=Scheduler(), notify=lambda: None),
         clock=clock,
@@ -114,6 +122,17 @@ async def make_harness(
 
     async def upload(data: bytes, filename: str, mimetype: str, room_id: str) -> dict[str, Any]:
         return {"msgtype": "m.file", "body": filename, "url": "mxc://x/y", "size": len(data)}
+
+    files: dict[str, bytes] = {}
+
+    async def fetch_file(room_id: str, event_id: str, *, limit: int):
+        """A stand-in for downloading the file of ``event_id`` (tests fill ``files``)."""
+        data = files.get(event_id)
+        if data is None:
+            return FetchProblem(reason="not-a-file")
+        if len(data) > limit:
+            return FetchProblem(reason="too-big", detail=str(len(data)))
+        return FetchedFile(data=data, name="gesture.yaml")
 
     async def moderators(room_id: str, min_level: int) -> tuple[str, ...] | None:
         return ("@mod:example.org",)
@@ -128,6 +147,8 @@ async def make_harness(
             voices=voices,
             upload=upload,
             moderators=moderators,
+            gestures=runner.gestures,
+            fetch_file=fetch_file,
         )
     )
     return Harness(
@@ -141,4 +162,5 @@ async def make_harness(
         commands=commands,
         now=now,
         rooms=rooms,
+        files=files,
     )

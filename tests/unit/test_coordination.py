@@ -21,9 +21,12 @@ from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.effects import Job
 from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
+from actionbot.gestures import Library, shipped_gestures
 from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.render.languages import normalise_language
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.gestures import GestureStore
 from actionbot.store.rotations import RotationStore
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -113,6 +116,7 @@ async def env(tmp_path: Path):
         windows=windows,
         nodes=nodes,
         rotations=RotationStore(db),
+        gestures=Library(shipped_gestures(), GestureStore(db, normalise_language)),
         read_room=read_room,
         applier=Applier(changes=ChangeStore(db), scheduler=scheduler, notify=lambda: None),  # type: ignore[arg-type]
         clock=clock,
