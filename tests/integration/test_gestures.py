@@ -127,3 +127,71 @@ async def test_guidelines_in_each_language_pinned_with_rsvp(new_user, make_bot) 
 
 async def _has(user, room: str, event_id: str) -> bool:
     return event_id in await pinned(user, room)
+
+
+GESTURE = b"""id: window-lights
+title: Lights in every window
+summary: At the start time, switch a light on in a window facing the street.
+steps: [Choose a window, Switch the light on at the start time]
+safety: ["Digital: no faces or names in the window."]
+"""
+
+
+async def upload_file(user, room: str, data: bytes, *, encrypted: bool, caption: str = "") -> str:
+    import io
+
+    resp, keys = await user.client.upload(
+        lambda *_: io.BytesIO(data),
+        content_type="application/yaml",
+        filename="gesture.yaml",
+        encrypt=encrypted,
+        filesize=len(data),
+    )
+    content = {
+        "msgtype": "m.file",
+        "body": caption or "gesture.yaml",
+        "filename": "gesture.yaml",
+        "info": {"size": len(data), "mimetype": "application/yaml"},
+    }
+    if encrypted:
+        content["file"] = {**keys, "url": resp.content_uri}
+    else:
+        content["url"] = resp.content_uri
+    sent = await user.client.room_send(
+        room, "m.room.message", content, ignore_unverified_devices=True
+    )
+    return sent.event_id
+
+
+async def test_coordinators_add_a_gesture_by_file_plain_and_encrypted(new_user, make_bot) -> None:
+    alice = await new_user("alice")
+    coordination = await alice.create_room(encrypted=True, name="coordination")
+    bot = await make_bot(bot__coordination_room=coordination)
+    await alice.invite(coordination, bot.user_id)
+    await alice.wait_for(
+        lambda s: s.room_id == coordination and getattr(s.event, "sender", "") == bot.user_id
+    )
+    # An encrypted file in the encrypted coordination room, answered with the command.
+    file_event = await upload_file(alice, coordination, GESTURE, encrypted=True)
+    command = await alice.client.room_send(
+        coordination,
+        "m.room.message",
+        {
+            "msgtype": "m.text",
+            "body": "!gesture add",
+            "m.relates_to": {"m.in_reply_to": {"event_id": file_event}},
+        },
+        ignore_unverified_devices=True,
+    )
+    added = await alice.wait_for_reply(coordination, command.event_id)
+    assert "window-lights" in added.content["body"] and "added" in added.content["body"]
+
+    # A broken file sent with the command as its caption: refused, with the field named.
+    broken = GESTURE.replace(b"safety:", b"colour: red\nsafety:")
+    caption = await upload_file(alice, coordination, broken, encrypted=True, caption="!gesture add")
+    refused = await alice.wait_for_reply(coordination, caption)
+    assert "colour" in refused.content["body"] and "nothing was stored" in refused.content["body"]
+    listing = await alice.wait_for_reply(
+        coordination, await alice.send_text(coordination, "!gesture show window-lights")
+    )
+    assert "Lights in every window" in listing.content["body"]

@@ -100,3 +100,52 @@ def test_both_poll_response_forms_are_read() -> None:
         )
         answer = events.poll_answer(PLAIN, event)
         assert answer is not None and answer.answers == ("block",) and answer.poll_event_id == "$p"
+
+
+def _batch(*timeline: dict) -> SyncResponse:
+    response = SyncResponse.from_dict(
+        {
+            "next_batch": "s1",
+            "rooms": {"join": {PLAIN: {"timeline": {"events": list(timeline)}}}},
+        }
+    )
+    assert isinstance(response, SyncResponse), response
+    return response
+
+
+def _event(event_id: str, kind: str, content: dict, **extra) -> dict:
+    return {
+        "type": kind,
+        "event_id": event_id,
+        "sender": ALICE,
+        "origin_server_ts": 1_800_000_000_000,
+        "content": content,
+        **extra,
+    }
+
+
+def test_a_file_caption_is_a_command_about_the_file_and_a_reply_names_its_target() -> None:
+    file = {"msgtype": "m.file", "url": "mxc://x/y", "filename": "vigil.yaml"}
+    items = events.timeline(
+        _batch(
+            _event("$f1", "m.room.message", {**file, "body": "!gesture add"}),
+            _event("$f2", "m.room.message", {**file, "body": "vigil.yaml"}),  # no caption
+            _event(
+                "$t1",
+                "m.room.message",
+                {
+                    "msgtype": "m.text",
+                    "body": "!gesture add",
+                    "m.relates_to": {"m.in_reply_to": {"event_id": "$f2"}},
+                },
+            ),
+            _event("$x1", "m.room.redaction", {}, redacts="$r1"),
+        ),
+        BOT,
+    )
+    texts = [(i.event_id, i.body, i.reply_to) for i in items if isinstance(i, events.TextMessage)]
+    assert texts == [("$f1", "!gesture add", "$f1"), ("$t1", "!gesture add", "$f2")]
+    assert [i.event_id for i in items if isinstance(i, events.Media)] == ["$f2"]
+    assert [(i.event_id, i.redacts) for i in items if isinstance(i, events.Redaction)] == [
+        ("$x1", "$r1")
+    ]
