@@ -12,6 +12,7 @@ import pytest
 from actionbot.core.keys import JobId, JobKind
 from actionbot.core.outbox import EDIT, PIN, UNPIN
 from actionbot.flows.effects import Job
+from actionbot.gestures import shipped_gestures
 from actionbot.inbound.rsvp import RsvpHandler
 from actionbot.matrix import events
 from tests.unit.harness import make_harness
@@ -80,15 +81,18 @@ async def test_approval_sends_one_pinned_guideline_per_node_in_its_language(net)
     )
     for room in (KYIV, LIMA):
         await net.run(f"!vote {window.id} yes", room=room)
-    for room, title, adaptation in (
-        (KYIV, "Вогники пам'яті", "Свічки на сходах бібліотеки"),
-        (LIMA, "Una vigilia de luces", None),
+    gesture = shipped_gestures()["light-vigil"]
+    for room, language, adaptation in (
+        (KYIV, "uk", "Свічки на сходах бібліотеки"),
+        (LIMA, "es", None),
     ):
+        title = gesture.in_language(language)[0].title
+        assert title != gesture.text.title  # really translated
         rows = await _rows(net, room)
         guides = [r for r in rows if r.key.startswith(f"guideline:{window.id}")]
         assert len(guides) == 1, [r.key for r in rows]
         body = guides[0].content["body"]
-        assert title in body or "vigil" in body.lower()
+        assert title in body
         assert (adaptation in body) if adaptation else "gesture adapt" in body
         pins = [r for r in rows if r.event_type == PIN]
         assert len(pins) == 1 and pins[0].content["target"] == guides[0].key
