@@ -16,11 +16,19 @@ def not_here(voice: Voice, prefix: str) -> Reply:
 
 
 def usage(voice: Voice, prefix: str, command: str) -> Reply:
-    return error_reply(
+    lines = [
         voice._("Which window? Write its id."),
         voice._("Usage: {usage}", usage=code(f"{prefix}{command} <window-id>")),
         voice._("Upcoming windows: {command}", command=code(f"{prefix}windows")),
-    )
+    ]
+    if command == "leave":  # someone who meant the node, not a window
+        lines.append(
+            voice._(
+                "To take this node out of the network (its moderators): {command}",
+                command=code(f"{prefix}node leave"),
+            )
+        )
+    return error_reply(*lines)
 
 
 def not_open(voice: Voice, window: Window, prefix: str) -> Reply:

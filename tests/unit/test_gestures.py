@@ -230,3 +230,9 @@ async def test_coordinators_add_a_gesture_from_a_file(net) -> None:
     big = await net.run("!gesture add", room=COORD, sender=COORDINATOR, reply_to="$big")
     assert "64 KB" in big.reply.plain()
     assert await net.runner.gestures.current("bad-id") is None
+
+
+async def test_leave_without_a_window_points_to_leaving_the_network(net) -> None:
+    answer = await net.run("!leave", room=KYIV)
+    assert answer.reply.is_error and "`!node leave`" in answer.reply.plain()
+    assert await net.nodes.by_room(KYIV) is not None  # nothing left by mistake
