@@ -31,6 +31,8 @@ from actionbot.inbound.undecryptable import UndecryptableHandler
 from actionbot.inbound.upgrades import UpgradeHandler
 from actionbot.matrix.connection import Connection
 from actionbot.matrix.sender import OutboxSender
+from actionbot.photos.ingest import ReportIngest
+from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.render.reply import Reply
@@ -39,6 +41,7 @@ from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
 from actionbot.store.changes import ChangeStore
 from actionbot.store.gestures import GestureStore
+from actionbot.store.reports import ReportStore
 from actionbot.store.rotations import RotationStore
 from actionbot.sync import SyncLoop
 
@@ -114,7 +117,17 @@ def compose(
         salt=salt,
     )
 
+    ingest = ReportIngest(
+        config=config,
+        reports=ReportStore(db),
+        photos=PhotoStore(config.photos_path),
+        applier=runner.applier,
+        voices=voices,
+        person_hash=runner.person_hash,
+        clock=clock,
+    )
     router = _router(
+        ingest=ingest,
         config=config,
         connection=connection,
         runner=runner,
@@ -148,6 +161,7 @@ def compose(
 
 def _router(
     *,
+    ingest: ReportIngest,
     config: Config,
     connection: Connection,
     runner: Runner,
@@ -180,6 +194,7 @@ def _router(
                 moderators=connection.moderators,
                 gestures=runner.gestures,
                 fetch_file=connection.fetch_file,
+                ingest=ingest,
             )
         ),
         connection=connection,
@@ -249,6 +264,15 @@ def _router(
             notify=notify,
             clock=clock,
         ),
-        media=MediaHandler(),
+        media=MediaHandler(
+            config=config,
+            connection=connection,
+            ingest=ingest,
+            nodes=nodes,
+            windows=windows,
+            voices=voices,
+            handled=handled,
+            clock=clock,
+        ),
         clock=clock,
     )

@@ -16,6 +16,7 @@ from actionbot.flows.effects import Effects, FileMessage, Message, Notice, Respo
 from actionbot.flows.runner import Runner
 from actionbot.gestures import Library
 from actionbot.matrix.media import FetchedFile, FetchProblem
+from actionbot.photos.ingest import ReportIngest
 from actionbot.render.catalogs import Voices
 from actionbot.render.reply import Reply
 from actionbot.render.voice import Voice
@@ -61,6 +62,7 @@ class Services:
     moderators: Moderators
     gestures: Library
     fetch_file: FileFetcher
+    ingest: ReportIngest
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,7 @@ from actionbot.commands import (
     gestures,
     move,
     node,
+    reports,
     rotation,
     rsvp,
     vote,
@@ -49,6 +50,7 @@ NETWORK_COMMANDS = frozenset(
         ("gestures",),
         ("gesture", "show"),
         ("gesture", "adapt"),
+        ("report",),
     }
 )
 
@@ -139,6 +141,7 @@ def build_commands(services: Services) -> Commands:
         ("gesture", "show"): gestures.show,
         ("gesture", "adapt"): gestures.adapt,
         ("gesture", "add"): gestures.add,
+        ("report",): reports.report,
         ("moon",): calendar.moon,
         ("anniversaries",): calendar.anniversaries,
     }

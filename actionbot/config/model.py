@@ -55,6 +55,10 @@ class Config:
     consensus_only: bool = False
     voters: str = "moderators"
     polls: bool = True
+    report_grace: timedelta = timedelta(hours=48)
+    report_max_bytes: int = 25_000_000
+    report_max_pixels: int = 40_000_000
+    report_retention: timedelta = timedelta(days=30)
     gesture_folders: tuple[Path, ...] = ()
     rsvp_emoji: str = "🙋"
     pin_guidelines: bool = True
@@ -66,6 +70,10 @@ class Config:
     @property
     def db_path(self) -> Path:
         return self.store_path / "actionbot.db"
+
+    @property
+    def photos_path(self) -> Path:
+        return self.store_path / "photos"
 
     @property
     def crypto_store_path(self) -> Path:

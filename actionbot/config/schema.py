@@ -85,6 +85,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "admission": Field("admission", choice(("coordinators", "vote", "open"))),
         "request_expiry": Field("request_expiry", at_least(timedelta(minutes=1), duration)),
     },
+    "reports": {
+        "grace": Field("report_grace", duration),
+        "max_bytes": Field("report_max_bytes", int_range(10_000, 100_000_000)),
+        "max_pixels": Field("report_max_pixels", int_range(10_000, 100_000_000)),
+        "retention": Field("report_retention", at_least(timedelta(hours=1), duration)),
+    },
     "gestures": {
         "folders": Field("gesture_folders", list_of(path)),
         "rsvp_emoji": Field("rsvp_emoji", emoji),

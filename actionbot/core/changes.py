@@ -10,6 +10,7 @@ from actionbot.core.gesture_changes import GestureChange
 from actionbot.core.keys import MessageKey
 from actionbot.core.nodes import Node
 from actionbot.core.reminders import PlannedReminder
+from actionbot.core.report_changes import ReportChange
 from actionbot.core.rotation import Rotation
 from actionbot.core.windows import State, Window
 
@@ -170,4 +171,5 @@ Change = (
     | SetAdmissionVote
     | MarkHandled
     | GestureChange
+    | ReportChange
 )

@@ -62,6 +62,7 @@ class MessageKind(StrEnum):
     PIN = "pin"
     UNPIN = "unpin"
     GUIDELINE_EDIT = "guideline-edit"  # the node changed its adaptation after it was sent
+    RECEIVED = "received"  # ✅ on a report
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,7 @@ from actionbot.flows.effects import (
     Pin,
     PollEnd,
     PollStart,
+    React,
     SetPower,
 )
 from actionbot.matrix import content
@@ -70,6 +71,19 @@ def outgoing(message: Message) -> OutgoingMessage:
             room_id=message.room_id,
             event_type=EDIT,
             content={"target": message.target.text(), "new": content.notice_content(message.reply)},
+        )
+    if isinstance(message, React):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type="m.reaction",
+            content={
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": message.event_id,
+                    "key": message.emoji,
+                }
+            },
         )
     if isinstance(message, LeaveRoom):
         return OutgoingMessage(key=key, room_id=message.room_id, event_type=LEAVE_ROOM, content={})

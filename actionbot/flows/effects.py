@@ -126,7 +126,17 @@ class Edit:
     reply: Reply
 
 
-Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower | Pin | Edit
+@dataclass(frozen=True, kw_only=True)
+class React:
+    """A reaction (✅ for a report received) to someone's event."""
+
+    key: MessageKey
+    room_id: str
+    event_id: str
+    emoji: str
+
+
+Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower | Pin | Edit | React
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +199,7 @@ __all__ = [
     "Pin",
     "PollEnd",
     "PollStart",
+    "React",
     "ReplanNode",
     "Response",
     "SetPower",

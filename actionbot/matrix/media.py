@@ -33,7 +33,7 @@ class FetchProblem:
 def file_content(source: dict[str, Any]) -> dict[str, Any] | None:
     """The content of an ``m.file`` (or other media) message, or None for anything else."""
     content = source.get("content")
-    if not isinstance(content, dict) or content.get("msgtype") != "m.file":
+    if not isinstance(content, dict) or content.get("msgtype") not in ("m.file", "m.image"):
         return None
     if not isinstance(content.get("url"), str) and not isinstance(content.get("file"), dict):
         return None

@@ -202,6 +202,17 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         ),
         examples=("gesture add",),
     ),
+    ("report",): HelpText(
+        usage="report <window-id> [blur] [public|private] <text…>",
+        summary=N_("a report on a window: words, or the window for a photo (answer the photo)"),
+        details=N_(
+            "During a window and for a while after it, photos posted here are reports: stored "
+            "without any metadata, faces blurred with “blur” (or by this node's setting). "
+            "“public” lets a photo appear in the public roundup page; otherwise coordinators "
+            "only. Answer your own photo with “report withdraw” to take it back."
+        ),
+        examples=("report k3f9q We were 40, in the rain", "report withdraw"),
+    ),
     ("moon",): HelpText(
         usage="moon [n]",
         summary=N_("the next n moon phases in this node's local time"),

@@ -43,8 +43,9 @@ from actionbot.core.gesture_changes import (
 )
 from actionbot.core.outbox import OutgoingMessage
 from actionbot.core.reminders import PlannedReminder
+from actionbot.core.report_changes import AddReport, SetNodeSettings, WithdrawReport
 from actionbot.core.windows import Window
-from actionbot.store import gestures
+from actionbot.store import gestures, reports
 from actionbot.store.db import Database, to_db_time
 from actionbot.store.nodes import upsert_node
 from actionbot.store.outbox import insert_message
@@ -326,6 +327,8 @@ async def _apply_one(tx: aiosqlite.Connection, change: Change, now: datetime) ->
             return await mark_handled(tx, change, now)
         case KeepGesture() | SetAdaptation() | RecordGuideline() | SetRsvp() | UndoReaction():
             return await gestures.apply(tx, change, now)
+        case AddReport() | WithdrawReport() | SetNodeSettings():
+            return await reports.apply(tx, change, now)
     return True
 
 

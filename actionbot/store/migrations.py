@@ -276,4 +276,36 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX rsvps_by_reaction ON rsvps (reaction_event)",
         ),
     ),
+    Migration(
+        version=12,
+        description="reports (cleaned photos by hash, senders by keyed hash); node settings",
+        statements=(
+            """CREATE TABLE reports (
+                id TEXT PRIMARY KEY,
+                window_id TEXT NOT NULL,
+                node_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('photo', 'text')),
+                created_at TEXT NOT NULL,
+                caption TEXT NOT NULL,
+                consent TEXT NOT NULL CHECK (consent IN ('network', 'public')),
+                sender_hash TEXT NOT NULL,
+                source_event TEXT NOT NULL UNIQUE,
+                sha256 TEXT,
+                size INTEGER,
+                width INTEGER,
+                height INTEGER,
+                faces INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX reports_by_window ON reports (window_id, node_id)",
+            "CREATE INDEX reports_by_hash ON reports (sha256)",
+            """CREATE TABLE node_settings (
+                node_id TEXT PRIMARY KEY,
+                blur INTEGER NOT NULL DEFAULT 0,
+                consent TEXT NOT NULL DEFAULT 'network',
+                rest TEXT NOT NULL DEFAULT '2d 19:00'
+            )""",
+            # A roundup a coordinator keeps: its window's photos outlive the retention time.
+            "CREATE TABLE kept_roundups (window_id TEXT PRIMARY KEY, kept_at TEXT NOT NULL)",
+        ),
+    ),
 )

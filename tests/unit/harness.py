@@ -18,6 +18,9 @@ from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
 from actionbot.gestures import Library, shipped_gestures
 from actionbot.matrix.media import FetchedFile, FetchProblem
+from actionbot.photos.ingest import ReportIngest
+from actionbot.photos.storage import PhotoStore
+from actionbot.store.reports import ReportStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.scheduler import Scheduler
@@ -40,6 +43,7 @@ class Harness:
     now: datetime
     rooms: dict[str, RoomState]  # the homeserver's view of rooms, as a test sets it
     files: dict[str, bytes]  # files people posted, by event id, as a test sets them
+    ingest: ReportIngest
     events: int = 0
 
     async def ctx(
@@ -137,6 +141,15 @@ async def make_harness(
     async def moderators(room_id: str, min_level: int) -> tuple[str, ...] | None:
         return ("@mod:example.org",)
 
+    ingest = ReportIngest(
+        config=config,
+        reports=ReportStore(db),
+        photos=PhotoStore(tmp_path / "photos"),
+        applier=runner.applier,
+        voices=voices,
+        person_hash=runner.person_hash,
+        clock=lambda: runner.clock(),
+    )
     commands = build_commands(
         Services(
             config=config,
@@ -149,6 +162,7 @@ async def make_harness(
             moderators=moderators,
             gestures=runner.gestures,
             fetch_file=fetch_file,
+            ingest=ingest,
         )
     )
     return Harness(
@@ -163,4 +177,5 @@ async def make_harness(
         now=now,
         rooms=rooms,
         files=files,
+        ingest=ingest,
     )

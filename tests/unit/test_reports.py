@@ -1,0 +1,142 @@
+"""Reports through the command layer and the media handler: which window a photo is for,
+what is stored (clean bytes, hashed sender), consent, withdrawal."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from actionbot.inbound.media import MediaHandler
+from actionbot.matrix import events
+from actionbot.matrix.media import FetchedFile
+from actionbot.store.events import EventLog
+from tests.unit.harness import make_harness
+from tests.unit.test_photos import tagged_jpeg
+
+NOW = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+DURING = NOW + timedelta(hours=1)
+KYIV, LIMA = "!kyiv:x", "!lima:x"
+ANA, BEN = "@ana:x", "@ben:x"
+
+
+@pytest.fixture
+async def net(tmp_path: Path):
+    harness = await make_harness(tmp_path, NOW)
+    await harness.run("!node register Kyiv tz=Europe/Kyiv lang=uk", room=KYIV)
+    await harness.run("!node register Lima tz=America/Lima", room=LIMA)
+    yield harness
+    await harness.db.close()
+
+
+async def _window(net, at: str = "2027-03-08 16:30 UTC", title: str = "Vigil") -> str:
+    await net.run(f"!window propose {at} for 1h; {title}", room=KYIV)
+    proposed = [w for w in await net.windows.in_states(["proposed"]) if w.title == title]
+    for room in (KYIV, LIMA):
+        await net.run(f"!vote {proposed[0].id} yes", room=room)
+    return proposed[0].id
+
+
+def _at(net, moment: datetime) -> None:
+    net.now = moment
+    net.runner.clock = lambda: moment
+
+
+class FakeConnection:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    async def file_of(self, source, *, limit: int):
+        return FetchedFile(data=self.files[source["event_id"]], name="photo.jpg")
+
+
+def _media(event_id: str, room: str, caption: str = "") -> events.Media:
+    content = {"msgtype": "m.image", "body": caption or "photo.jpg", "filename": "photo.jpg"}
+
+    class Event:
+        source = {"event_id": event_id, "content": content}
+
+    return events.Media(room_id=room, event_id=event_id, sender=ANA, sent_at=DURING, event=Event())
+
+
+def _handler(net) -> MediaHandler:
+    return MediaHandler(
+        config=net.config,
+        connection=FakeConnection(net.files),
+        ingest=net.ingest,
+        nodes=net.nodes,
+        windows=net.windows,
+        voices=net.voices,
+        handled=EventLog(net.db),
+        clock=lambda: net.now,
+    )
+
+
+async def test_a_photo_during_a_window_is_stored_clean_with_a_tick(net, tmp_path) -> None:
+    window_id = await _window(net)
+    handler = _handler(net)
+    net.files["$before"] = tagged_jpeg()
+    await handler.handle(_media("$before", KYIV))  # before the window: just a photo
+    assert await net.ingest.reports.of_window(window_id) == []
+
+    _at(net, DURING)
+    net.files["$p1"] = tagged_jpeg()
+    await handler.handle(_media("$p1", KYIV, caption="Сходи бібліотеки"))
+    await handler.handle(_media("$p1", KYIV))  # the same event again: once
+    (report,) = await net.ingest.reports.of_window(window_id)
+    assert report.kind == "photo" and report.consent == "network" and report.faces == 0
+    assert report.caption == "Сходи бібліотеки"
+    stored = (tmp_path / "photos" / f"{report.sha256}.jpg").read_bytes()
+    assert b"SpyCam" not in stored and not Image.open(io.BytesIO(stored)).getexif()
+    assert [p.name for p in (tmp_path / "photos").iterdir()] == [f"{report.sha256}.jpg"]
+    ticks = [r for r in await net.outbox.all() if r.event_type == "m.reaction"]
+    assert len(ticks) == 1 and ticks[0].content["m.relates_to"]["key"] == "✅"
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        row = db.execute("SELECT * FROM reports").fetchone()
+    assert ANA not in repr(row)  # the sender only as a keyed hash
+
+
+async def test_several_open_windows_ask_which_one(net) -> None:
+    first = await _window(net, title="Vigil")
+    second = await _window(net, at="2027-03-08 16:45 UTC", title="Chain")
+    _at(net, DURING)
+    handler = _handler(net)
+    net.files["$p"] = tagged_jpeg()
+    await handler.handle(_media("$p", KYIV))
+    asked = [r for r in await net.outbox.all() if r.key == "reply:$p"]
+    assert first in asked[0].content["body"] and second in asked[0].content["body"]
+    picked = await net.run(f"!report {second} public", room=KYIV, sender=ANA, reply_to="$p")
+    assert picked.recorded
+    (report,) = await net.ingest.reports.of_window(second)
+    assert report.consent == "public" and report.source_event == "$p"
+    assert await net.ingest.reports.of_window(first) == []
+
+
+async def test_text_reports_consent_and_withdrawal(net, tmp_path) -> None:
+    window_id = await _window(net)
+    early = await net.run(f"!report {window_id} We were forty", room=KYIV)
+    assert early.reply.is_error  # not started yet in Kyiv
+    _at(net, DURING)
+    said = await net.run(f"!report {window_id} private We were forty, in the rain", room=KYIV)
+    assert said.recorded
+    net.files["$p"] = tagged_jpeg()
+    await net.run(f"!report {window_id} blur", room=KYIV, sender=ANA, reply_to="$p")
+    reports = await net.ingest.reports.of_window(window_id)
+    assert sorted((r.kind, r.consent) for r in reports) == [
+        ("photo", "network"),
+        ("text", "network"),
+    ]
+    photo = next(r for r in reports if r.kind == "photo")
+    path = tmp_path / "photos" / f"{photo.sha256}.jpg"
+    assert path.exists()
+    stranger = await net.run("!report withdraw", room=KYIV, sender=BEN, reply_to="$p")
+    assert stranger.reply.is_error and path.exists()
+    done = await net.run("!report withdraw", room=KYIV, sender=ANA, reply_to="$p")
+    assert not done.reply.is_error and not path.exists()
+    assert [r.kind for r in await net.ingest.reports.of_window(window_id)] == ["text"]
+    refused = await net.run(f"!report {window_id}", room=KYIV, reply_to="$nothing")
+    assert refused.recorded  # answered by the ingest: the file could not be read
