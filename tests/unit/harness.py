@@ -20,13 +20,13 @@ from actionbot.gestures import Library, shipped_gestures
 from actionbot.matrix.media import FetchedFile, FetchProblem
 from actionbot.photos.ingest import ReportIngest
 from actionbot.photos.storage import PhotoStore
-from actionbot.store.reports import ReportStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
 from actionbot.store.gestures import GestureStore
+from actionbot.store.reports import ReportStore
 from actionbot.store.rotations import RotationStore
 
 
