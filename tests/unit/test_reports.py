@@ -7,6 +7,7 @@ import io
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image
@@ -57,10 +58,8 @@ class FakeConnection:
 def _media(event_id: str, room: str, caption: str = "") -> events.Media:
     content = {"msgtype": "m.image", "body": caption or "photo.jpg", "filename": "photo.jpg"}
 
-    class Event:
-        source = {"event_id": event_id, "content": content}
-
-    return events.Media(room_id=room, event_id=event_id, sender=ANA, sent_at=DURING, event=Event())
+    event = SimpleNamespace(source={"event_id": event_id, "content": content})
+    return events.Media(room_id=room, event_id=event_id, sender=ANA, sent_at=DURING, event=event)
 
 
 def _handler(net) -> MediaHandler:
