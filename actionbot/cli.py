@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default=os.environ.get("ACTIONBOT_DEMO_DIR", "demo-data"))
     demo.add_argument("--port", type=int, default=None)
     demo.set_defaults(func=cmd_demo)
+    from actionbot.cli_roundup import add_commands
+
+    add_commands(sub, _load)
     return parser
 
 

@@ -37,6 +37,7 @@ from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.render.reply import Reply
 from actionbot.render.system import delivery_failed
+from actionbot.roundup.service import RoundupService
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
 from actionbot.store.changes import ChangeStore
@@ -126,6 +127,18 @@ def compose(
         person_hash=runner.person_hash,
         clock=clock,
     )
+    runner.roundups = RoundupService(
+        config=config,
+        windows=windows,
+        nodes=nodes,
+        gestures=runner.gestures.store,
+        reports=ingest.reports,
+        photos=ingest.photos,
+        voices=voices,
+        clock=clock,
+        upload=_uploader(connection),
+        applier=runner.applier,
+    )
     router = _router(
         ingest=ingest,
         config=config,
@@ -159,6 +172,18 @@ def compose(
     )
 
 
+def _uploader(connection: Connection):
+    """Upload a file for a room (encrypted where the room is): m.file content or a reason."""
+
+    async def upload(data: bytes, filename: str, mimetype: str, room_id: str):
+        result = await connection.upload_file(
+            data, filename=filename, mimetype=mimetype, room_id=room_id
+        )
+        return result if isinstance(result, dict) else result.reason
+
+    return upload
+
+
 def _router(
     *,
     ingest: ReportIngest,
@@ -174,11 +199,7 @@ def _router(
     """The inbound side: one handler per event kind, and the router that picks them."""
     nodes, windows, outbox, handled = stores
 
-    async def upload(data: bytes, filename: str, mimetype: str, room_id: str):
-        result = await connection.upload_file(
-            data, filename=filename, mimetype=mimetype, room_id=room_id
-        )
-        return result if isinstance(result, dict) else result.reason
+    upload = _uploader(connection)
 
     commands = CommandHandler(
         config=config,

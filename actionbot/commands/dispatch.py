@@ -18,6 +18,7 @@ from actionbot.commands import (
     node,
     reports,
     rotation,
+    roundup,
     rsvp,
     vote,
     window,
@@ -142,6 +143,7 @@ def build_commands(services: Services) -> Commands:
         ("gesture", "adapt"): gestures.adapt,
         ("gesture", "add"): gestures.add,
         ("report",): reports.report,
+        ("roundup",): roundup.roundup,
         ("moon",): calendar.moon,
         ("anniversaries",): calendar.anniversaries,
     }

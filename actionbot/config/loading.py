@@ -158,6 +158,9 @@ def _with_defaults(values: dict[str, Any], base_dir: Path | None) -> dict[str, A
         folder if base_dir is None or folder.is_absolute() else base_dir / folder
         for folder in values.get("gesture_folders", ())
     )
+    templates = values.get("roundup_templates")
+    if base_dir is not None and templates is not None and not templates.is_absolute():
+        values["roundup_templates"] = base_dir / templates
     # A relative store path is relative to the config file, not to the working directory.
     if base_dir is not None and not values["store_path"].is_absolute():
         values["store_path"] = base_dir / values["store_path"]

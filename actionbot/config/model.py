@@ -59,6 +59,7 @@ class Config:
     report_max_bytes: int = 25_000_000
     report_max_pixels: int = 40_000_000
     report_retention: timedelta = timedelta(days=30)
+    roundup_templates: Path | None = None
     gesture_folders: tuple[Path, ...] = ()
     rsvp_emoji: str = "🙋"
     pin_guidelines: bool = True

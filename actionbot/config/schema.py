@@ -91,6 +91,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "max_pixels": Field("report_max_pixels", int_range(10_000, 100_000_000)),
         "retention": Field("report_retention", at_least(timedelta(hours=1), duration)),
     },
+    "roundups": {
+        "templates": Field("roundup_templates", path),
+    },
     "gestures": {
         "folders": Field("gesture_folders", list_of(path)),
         "rsvp_emoji": Field("rsvp_emoji", emoji),

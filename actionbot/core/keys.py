@@ -18,6 +18,8 @@ class JobKind(StrEnum):
     HANDOVER = "handover"  # a rota passes to the next person
     ADMISSION = "admission"  # the nodes' vote on a request ends
     HANDOVER_SOON = "handover-soon"  # the day-before reminder
+    ROUNDUP = "roundup"  # the grace period after a window ends: a draft roundup
+    PURGE = "purge"  # old photos deleted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +65,7 @@ class MessageKind(StrEnum):
     UNPIN = "unpin"
     GUIDELINE_EDIT = "guideline-edit"  # the node changed its adaptation after it was sent
     RECEIVED = "received"  # ✅ on a report
+    ROUNDUP = "roundup"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,6 +40,8 @@ PIN = "actionbot.pin"
 UNPIN = "actionbot.unpin"
 # Replace (``m.replace``) the event sent under ``content["target"]`` with ``content["new"]``.
 EDIT = "actionbot.edit"
+# An m.room.message in the thread of the event sent under ``content["target"]``.
+THREAD = "actionbot.thread"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from actionbot.core.outbox import EDIT, LEAVE_ROOM, PIN, SET_POWER, UNPIN, OutgoingMessage
+from actionbot.core.outbox import (
+    EDIT,
+    LEAVE_ROOM,
+    PIN,
+    SET_POWER,
+    THREAD,
+    UNPIN,
+    OutgoingMessage,
+)
 from actionbot.flows.effects import (
     Edit,
     Effects,
@@ -23,6 +31,7 @@ from actionbot.flows.effects import (
     PollStart,
     React,
     SetPower,
+    Threaded,
 )
 from actionbot.matrix import content
 from actionbot.scheduler import Scheduler
@@ -71,6 +80,13 @@ def outgoing(message: Message) -> OutgoingMessage:
             room_id=message.room_id,
             event_type=EDIT,
             content={"target": message.target.text(), "new": content.notice_content(message.reply)},
+        )
+    if isinstance(message, Threaded):
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            event_type=THREAD,
+            content={"target": message.target.text(), "content": dict(message.content)},
         )
     if isinstance(message, React):
         return OutgoingMessage(

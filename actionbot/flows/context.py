@@ -35,6 +35,7 @@ class Settings:
     admission: str = "coordinators"
     rsvp_emoji: str = "🙋"
     pin_guidelines: bool = True
+    report_grace: timedelta = timedelta(hours=48)
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -53,6 +54,7 @@ class Settings:
             admission=config.admission,
             rsvp_emoji=config.rsvp_emoji,
             pin_guidelines=config.pin_guidelines,
+            report_grace=config.report_grace,
         )
 
 

@@ -127,6 +127,16 @@ class Edit:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Threaded:
+    """A message (its full content) in the thread of the message queued under ``target``."""
+
+    key: MessageKey
+    room_id: str
+    target: MessageKey
+    content: dict[str, object]
+
+
+@dataclass(frozen=True, kw_only=True)
 class React:
     """A reaction (✅ for a report received) to someone's event."""
 
@@ -136,7 +146,18 @@ class React:
     emoji: str
 
 
-Message = Notice | PollStart | PollEnd | FileMessage | LeaveRoom | SetPower | Pin | Edit | React
+Message = (
+    Notice
+    | PollStart
+    | PollEnd
+    | FileMessage
+    | LeaveRoom
+    | SetPower
+    | Pin
+    | Edit
+    | React
+    | Threaded
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +227,7 @@ __all__ = [
     "SetVote",
     "SettleReminder",
     "SkipMessage",
+    "Threaded",
     "Transition",
     "reminder_job",
 ]

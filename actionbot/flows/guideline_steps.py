@@ -13,12 +13,13 @@ from datetime import datetime
 from actionbot.core.changes import CreateWindow, RegisterNode, Transition
 from actionbot.core.gesture_changes import KeepGesture, SetAdaptation, SetRsvp, UndoReaction
 from actionbot.core.gestures import Gesture
+from actionbot.core.keys import JobId, JobKind
 from actionbot.core.nodes import Node
 from actionbot.core.windows import State, Window
 from actionbot.flows import distribute
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
-from actionbot.flows.effects import NOTHING, Effects, Response
+from actionbot.flows.effects import NOTHING, Effects, Job, Response
 from actionbot.gestures import Library
 from actionbot.store.nodes import NodeStore
 from actionbot.store.windows import WindowStore
@@ -73,12 +74,14 @@ class GuidelineSteps:
                 nodes = nodes if nodes is not None else await self.nodes.all()
                 approved = change.window.with_state(State.APPROVED)
                 extra += await self._send(approved, nodes, now)
+                extra += self.draft_job(approved, nodes)
             elif isinstance(change, CreateWindow):
                 if change.finish is not None:
                     extra += await self._unpin(change.finish.id)
                 if change.window.state is State.APPROVED:
                     nodes = nodes if nodes is not None else await self.nodes.all()
                     extra += await self._send(change.window, nodes, now)
+                    extra += self.draft_job(change.window, nodes)
         joining = [
             c.node for c in effects.changes if isinstance(c, RegisterNode) and c.node.admitted
         ]
@@ -86,6 +89,14 @@ class GuidelineSteps:
             for window in await self.windows.in_states([State.APPROVED]):
                 extra += await self._send(window, joining, now)
         return extra
+
+    def draft_job(self, window: Window, nodes: Sequence[Node]) -> Effects:
+        """When the grace period for reports ends, the coordination room gets a draft."""
+        end = window.last_end(nodes)
+        if end is None or not self.ctx.settings.coordination_room:
+            return NOTHING
+        at = end + self.ctx.settings.report_grace
+        return Effects(schedule=(Job(id=JobId(kind=JobKind.ROUNDUP, window=window.id), at=at),))
 
     async def send_missing_guidelines(self) -> int:
         """At start-up: any approved window whose guidelines were not all queued (a node

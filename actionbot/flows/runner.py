@@ -37,6 +37,7 @@ from actionbot.flows.node_steps import NodeSteps
 from actionbot.flows.rota_steps import RoomReader, RotaSteps
 from actionbot.flows.rotation import jobs as rota_jobs
 from actionbot.gestures import Library
+from actionbot.roundup.service import RoundupService
 from actionbot.store.nodes import NodeStore
 from actionbot.store.rotations import RotationStore
 from actionbot.store.windows import WindowStore
@@ -63,6 +64,7 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
         self.nodes = nodes
         self.rotations = rotations
         self.gestures = gestures
+        self.roundups: RoundupService | None = None  # set by the composition root
         self.read_room = read_room
         self.applier = applier
         self.clock = clock
@@ -255,6 +257,15 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
             if effects.changes and await self._apply(effects, None, None, now):
                 self._log_decision(window, None, "deadline")
 
+    async def draft_roundup(self, window_id: str) -> None:
+        """The grace period is over: a draft roundup for the coordinators (once: its outbox
+        key is the window's)."""
+        window = await self.windows.get(window_id)
+        if window is None or window.state not in (State.APPROVED, State.DONE):
+            return
+        if self.roundups is not None:
+            await self.roundups.post(window, draft=True, tag="draft")
+
     def _log_decision(self, window: Window, approved: bool | None, how: str) -> None:
         log.info("window decided", extra={"window": window.id, "approved": approved, "how": how})
 
@@ -296,6 +307,8 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
             await self.hand_over(job.id.rota)
         elif job.id.kind is JobKind.HANDOVER_SOON and job.id.rota is not None:
             await self.remind_handover(job.id.rota)
+        elif job.id.kind is JobKind.ROUNDUP:
+            await self.draft_roundup(job.id.window)
         elif job.reminder is not None:
             await self.fire_reminder(job)
 
@@ -359,9 +372,13 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
         now = self.clock()
         for rota in await self.rotations.all():
             jobs += rota_jobs(rota, now)
+        for window in await self.windows.in_states([State.APPROVED, State.DONE]):
+            jobs += [j for j in self.draft_job(window, nodes).schedule if j.at > now]
         for job in jobs:
             self.applier.scheduler.at(job)
         log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})
+        if self.roundups is not None:
+            await self.roundups.purge(now)
         await self.send_missing_guidelines()
         return len(jobs)
 

@@ -49,6 +49,19 @@ def edit_content(row: dict[str, Any], target: str) -> dict[str, Any]:
     }
 
 
+def thread_content(row: dict[str, Any], root: str) -> dict[str, Any]:
+    """``row["content"]`` in the thread under ``root`` (with a reply fallback for clients
+    without threads)."""
+    content = dict(row.get("content") or {})
+    content["m.relates_to"] = {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": root},
+    }
+    return content
+
+
 def file_content(content: dict[str, Any], *, in_reply_to: str | None) -> dict[str, Any]:
     """An uploaded file's ``m.file`` content, as a reply to the command that asked for it."""
     if not in_reply_to:

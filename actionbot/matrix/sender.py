@@ -25,6 +25,7 @@ from actionbot.core.outbox import (
     LEAVE_ROOM,
     PIN,
     SET_POWER,
+    THREAD,
     UNPIN,
     OutboxRow,
     OutgoingMessage,
@@ -32,7 +33,7 @@ from actionbot.core.outbox import (
     retry_delay,
 )
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
-from actionbot.matrix.content import edit_content, notice_content
+from actionbot.matrix.content import edit_content, notice_content, thread_content
 from actionbot.matrix.rooms import NO_POWER
 from actionbot.render.reply import Reply
 from actionbot.store.outbox import OutboxStore
@@ -116,14 +117,18 @@ class OutboxSender:
                     await self._set_power(row)
                     return
                 event_type, content = row.event_type, row.content
-                if row.event_type in (PIN, UNPIN, EDIT):
+                if row.event_type in (PIN, UNPIN, EDIT, THREAD):
                     target = await self._target(row)
                     if target is None:
                         return
-                    if row.event_type != EDIT:
+                    if row.event_type in (PIN, UNPIN):
                         await self._pin(row, target, pin=row.event_type == PIN)
                         return
-                    event_type, content = "m.room.message", edit_content(row.content, target)
+                    event_type = "m.room.message"
+                    if row.event_type == EDIT:
+                        content = edit_content(row.content, target)
+                    else:
+                        content = thread_content(row.content, target)
                 result = await self._conn.send(
                     room_id=row.room_id,
                     event_type=event_type,

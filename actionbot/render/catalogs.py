@@ -81,3 +81,8 @@ class Voices:
 
     def default(self) -> Voice:
         return Voice(self._default, "UTC", self._catalogs.translations(self._default))
+
+    def for_language(self, language: str | None) -> Voice:
+        """A voice for a page that is not a room (an export): its language, in UTC."""
+        code = language or self._default
+        return Voice(code, "UTC", self._catalogs.translations(code))

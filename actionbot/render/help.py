@@ -213,6 +213,15 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         ),
         examples=("report k3f9q We were 40, in the rain", "report withdraw"),
     ),
+    ("roundup",): HelpText(
+        usage="roundup <window-id> [keep]",
+        summary=N_("the roundup of a window, with its photos (coordinators)"),
+        details=N_(
+            "Nodes with their local start, who took part, adaptations, reports and photos. "
+            "“keep” keeps the window's photos beyond the retention time."
+        ),
+        examples=("roundup k3f9q", "roundup k3f9q keep"),
+    ),
     ("moon",): HelpText(
         usage="moon [n]",
         summary=N_("the next n moon phases in this node's local time"),

@@ -90,6 +90,9 @@ class ReportStore:
         )
         return _row(row) if row else None
 
+    async def forget(self, report_id: str) -> None:
+        await self._db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
     async def hash_in_use(self, sha256: str) -> bool:
         row = await self._db.fetchone("SELECT 1 FROM reports WHERE sha256 = ?", (sha256,))
         return row is not None

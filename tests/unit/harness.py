@@ -22,6 +22,7 @@ from actionbot.photos.ingest import ReportIngest
 from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
+from actionbot.roundup.service import RoundupService
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
@@ -149,6 +150,18 @@ async def make_harness(
         voices=voices,
         person_hash=runner.person_hash,
         clock=lambda: runner.clock(),
+    )
+    runner.roundups = RoundupService(
+        config=config,
+        windows=windows,
+        nodes=nodes,
+        gestures=runner.gestures.store,
+        reports=ingest.reports,
+        photos=ingest.photos,
+        voices=voices,
+        clock=lambda: runner.clock(),
+        upload=upload,
+        applier=runner.applier,
     )
     commands = build_commands(
         Services(
