@@ -20,6 +20,7 @@ from actionbot.commands import (
     rotation,
     roundup,
     rsvp,
+    settings,
     vote,
     window,
 )
@@ -52,6 +53,8 @@ NETWORK_COMMANDS = frozenset(
         ("gesture", "show"),
         ("gesture", "adapt"),
         ("report",),
+        ("rest",),
+        ("node", "settings"),
     }
 )
 
@@ -144,6 +147,8 @@ def build_commands(services: Services) -> Commands:
         ("gesture", "add"): gestures.add,
         ("report",): reports.report,
         ("roundup",): roundup.roundup,
+        ("rest",): settings.rest,
+        ("node", "settings"): settings.node_settings,
         ("moon",): calendar.moon,
         ("anniversaries",): calendar.anniversaries,
     }

@@ -66,6 +66,7 @@ class MessageKind(StrEnum):
     GUIDELINE_EDIT = "guideline-edit"  # the node changed its adaptation after it was sent
     RECEIVED = "received"  # ✅ on a report
     ROUNDUP = "roundup"
+    REST = "rest"  # the invitation to decompress after a window
 
 
 @dataclass(frozen=True, kw_only=True)

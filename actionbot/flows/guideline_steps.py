@@ -13,14 +13,17 @@ from datetime import datetime
 from actionbot.core.changes import CreateWindow, RegisterNode, Transition
 from actionbot.core.gesture_changes import KeepGesture, SetAdaptation, SetRsvp, UndoReaction
 from actionbot.core.gestures import Gesture
-from actionbot.core.keys import JobId, JobKind
+from actionbot.core.keys import JobId, JobKind, MessageKey, MessageKind
 from actionbot.core.nodes import Node
+from actionbot.core.rest import DEFAULT as DEFAULT_REST
+from actionbot.core.rest import RestPlan, gathering, parse_rest
 from actionbot.core.windows import State, Window
 from actionbot.flows import distribute
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
-from actionbot.flows.effects import NOTHING, Effects, Job, Response
+from actionbot.flows.effects import NOTHING, Effects, Job, Notice, Response
 from actionbot.gestures import Library
+from actionbot.render import rest as rest_text
 from actionbot.store.nodes import NodeStore
 from actionbot.store.windows import WindowStore
 
@@ -70,6 +73,9 @@ class GuidelineSteps:
             if isinstance(change, Transition) and change.window.state is State.APPROVED:
                 if change.to in (State.DONE, State.CANCELLED):
                     extra += await self._unpin(change.window.id)
+                if change.to is State.DONE:
+                    nodes = nodes if nodes is not None else await self.nodes.all()
+                    extra += await self._invite_to_rest(change.window, nodes)
             elif isinstance(change, Transition) and change.to is State.APPROVED:
                 nodes = nodes if nodes is not None else await self.nodes.all()
                 approved = change.window.with_state(State.APPROVED)
@@ -78,6 +84,8 @@ class GuidelineSteps:
             elif isinstance(change, CreateWindow):
                 if change.finish is not None:
                     extra += await self._unpin(change.finish.id)
+                    nodes = nodes if nodes is not None else await self.nodes.all()
+                    extra += await self._invite_to_rest(change.finish, nodes)
                 if change.window.state is State.APPROVED:
                     nodes = nodes if nodes is not None else await self.nodes.all()
                     extra += await self._send(change.window, nodes, now)
@@ -89,6 +97,26 @@ class GuidelineSteps:
             for window in await self.windows.in_states([State.APPROVED]):
                 extra += await self._send(window, joining, now)
         return extra
+
+    async def _invite_to_rest(self, window: Window, nodes: Sequence[Node]) -> Effects:
+        """After a window: each node room is invited to rest (unless the node said off)."""
+        roundups = getattr(self, "roundups", None)
+        messages = []
+        for node in nodes:
+            settings = await roundups.reports.settings(node.id) if roundups else None
+            plan = parse_rest(settings.rest if settings else DEFAULT_REST)
+            if not isinstance(plan, RestPlan):
+                continue
+            messages.append(
+                Notice(
+                    key=MessageKey(kind=MessageKind.REST, window=window.id, node=node.id),
+                    room_id=node.room_id,
+                    reply=rest_text.invitation(
+                        self.ctx.voices.of(node), window, gathering(window, node, plan)
+                    ),
+                )
+            )
+        return Effects(messages=tuple(messages))
 
     def draft_job(self, window: Window, nodes: Sequence[Node]) -> Effects:
         """When the grace period for reports ends, the coordination room gets a draft."""

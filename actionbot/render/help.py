@@ -222,6 +222,16 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
         ),
         examples=("roundup k3f9q", "roundup k3f9q keep"),
     ),
+    ("rest",): HelpText(
+        usage="rest",
+        summary=N_("this node's upcoming decompression gatherings"),
+        examples=("rest",),
+    ),
+    ("node", "settings"): HelpText(
+        usage="node settings [blur=on|off] [consent=network|public] [rest=<days>d <HH:MM>|off]",
+        summary=N_("this node's defaults for photos and rest after a window (moderators)"),
+        examples=("node settings blur=on rest=1d 18:30",),
+    ),
     ("moon",): HelpText(
         usage="moon [n]",
         summary=N_("the next n moon phases in this node's local time"),
