@@ -57,15 +57,15 @@ def clean(data: bytes, *, max_pixels: int, blur: bool) -> CleanPhoto | PhotoRefu
         return PhotoRefused(reason="not-an-image")
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         return PhotoRefused(reason="unreadable", detail=type(exc).__name__)
-    image = ImageOps.exif_transpose(image)
-    image = _to_srgb(image)
-    pixels = image.convert("RGB")
-    fresh = Image.frombytes("RGB", pixels.size, pixels.tobytes())  # no info at all
-    found = 0
-    if blur:
-        fresh, found = face_blur.blur_faces(fresh)
-    out = io.BytesIO()
-    fresh.save(out, format="JPEG", quality=QUALITY, optimize=True)
+    try:
+        fresh = _pixels(image)
+        found = 0
+        if blur:
+            fresh, found = face_blur.blur_faces(fresh)
+        out = io.BytesIO()
+        fresh.save(out, format="JPEG", quality=QUALITY, optimize=True)
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:  # untrusted bytes
+        return PhotoRefused(reason="unreadable", detail=type(exc).__name__)
     clean_bytes = out.getvalue()
     return CleanPhoto(
         data=clean_bytes,
@@ -74,6 +74,24 @@ def clean(data: bytes, *, max_pixels: int, blur: bool) -> CleanPhoto | PhotoRefu
         height=fresh.height,
         faces=found,
     )
+
+
+def _pixels(image: Image.Image) -> Image.Image:
+    """The picture as a viewer shows it, as a brand-new RGB image that carries nothing else.
+
+    Broken EXIF only costs the orientation; transparent areas are laid on white (their
+    hidden colour values are not the picture and must not become visible)."""
+    try:
+        image = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, SyntaxError, KeyError, TypeError):
+        pass  # unreadable EXIF: keep the pixels as stored
+    image = _to_srgb(image)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    pixels = image.convert("RGB")
+    return Image.frombytes("RGB", pixels.size, pixels.tobytes())  # no info at all
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

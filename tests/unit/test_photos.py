@@ -98,3 +98,45 @@ def test_a_decompression_bomb_is_refused_from_its_header() -> None:
     assert len(out.getvalue()) < 200_000
     made = clean(out.getvalue(), max_pixels=40_000_000, blur=False)
     assert isinstance(made, PhotoRefused) and made.reason == "too-many-pixels"
+
+
+def _saved(image: Image.Image, fmt: str, **kw) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **kw)
+    return out.getvalue()
+
+
+def _png_with_text() -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "SECRET at the square")
+    info.add_itxt("XML:com.adobe.xmp", "SECRET xmp")
+    return _saved(Image.new("RGBA", (50, 40), (255, 0, 0, 0)), "PNG", pnginfo=info)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _png_with_text(),  # tEXt/iTXt chunks, and transparent pixels hiding red
+        _saved(Image.new("RGB", (60, 40)), "WEBP", exif=b"Exif\x00\x00SECRET", xmp=b"SECRET"),
+        _saved(Image.new("CMYK", (60, 40)), "JPEG"),
+        _saved(Image.new("I;16", (60, 40)), "PNG"),
+        _saved(Image.new("P", (60, 40)), "PNG", transparency=0),
+        _saved(Image.new("RGB", (60, 40)), "TIFF", tiffinfo={270: "SECRET description"}),
+        _saved(
+            Image.new("P", (20, 20)),
+            "GIF",
+            save_all=True,
+            append_images=[Image.new("P", (20, 20), i) for i in range(1, 300)],
+        ),
+    ],
+    ids=["png-text-alpha", "webp-broken-exif", "cmyk", "png-16bit", "palette", "tiff", "gif-300"],
+)
+def test_other_formats_come_out_as_plain_rgb_with_nothing_else(data: bytes) -> None:
+    made = _cleaned(data)
+    image = Image.open(io.BytesIO(made.data))
+    assert image.mode == "RGB" and not image.getexif()
+    assert b"SECRET" not in made.data and b"Exif" not in made.data
+    if data.startswith(b"\x89PNG") and b"SECRET at" in data:
+        assert image.getpixel((0, 0)) == (255, 255, 255)  # transparent shows as white, not red
