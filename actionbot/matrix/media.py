@@ -20,6 +20,7 @@ from actionbot.matrix.results import NETWORK_ERRORS
 class FetchedFile:
     data: bytes
     name: str  # the file name the sender gave (shown back, never used as a path)
+    sender: str | None = None  # who posted it, when the event was fetched
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,4 +94,9 @@ async def fetch_event_file(
     content = file_content(source) if isinstance(source, dict) else None
     if content is None:
         return FetchProblem(reason="not-a-file")
-    return await download(client, content, limit=limit)
+    fetched = await download(client, content, limit=limit)
+    if isinstance(fetched, FetchedFile):
+        return FetchedFile(
+            data=fetched.data, name=fetched.name, sender=getattr(event, "sender", None)
+        )
+    return fetched

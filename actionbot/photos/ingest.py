@@ -101,10 +101,14 @@ class ReportIngest:
         consent: str,
         handled: str,
     ) -> CleanPhoto | None:
-        """``handled`` is the event answered (the photo, or a ``!report`` about it)."""
+        """``handled`` is the event answered (the photo, or a ``!report`` about it). A photo
+        is reported by the person who posted it, never by someone answering it."""
         fetched = await fetch()
         if isinstance(fetched, FetchProblem):
             await self.refuse(source, node, fetched.reason, handled=handled)
+            return None
+        if fetched.sender is not None and fetched.sender != source.sender:
+            await self.refuse(source, node, "not-yours", handled=handled)
             return None
         cleaned = await asyncio.to_thread(
             clean, fetched.data, max_pixels=self._config.report_max_pixels, blur=blur

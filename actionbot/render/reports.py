@@ -55,6 +55,7 @@ def refused(voice: Voice, reason: str) -> Reply:
         "too-big": voice._("This file is too big; please send a smaller photo."),
         "unreadable": voice._("I could not download or read this photo. Please send it again."),
         "not-a-file": voice._("Answer a photo with this command, or write it as its caption."),
+        "not-yours": voice._("Only the person who posted a photo can make it a report."),
     }
     return error_reply(
         messages.get(reason) or messages["unreadable"], voice._("Nothing was stored.")

@@ -44,6 +44,7 @@ class Harness:
     now: datetime
     rooms: dict[str, RoomState]  # the homeserver's view of rooms, as a test sets it
     files: dict[str, bytes]  # files people posted, by event id, as a test sets them
+    senders: dict[str, str]
     ingest: ReportIngest
     events: int = 0
 
@@ -129,6 +130,7 @@ async def make_harness(
         return {"msgtype": "m.file", "body": filename, "url": "mxc://x/y", "size": len(data)}
 
     files: dict[str, bytes] = {}
+    senders: dict[str, str] = {}  # who posted a file (event id → user), where a test says
 
     async def fetch_file(room_id: str, event_id: str, *, limit: int):
         """A stand-in for downloading the file of ``event_id`` (tests fill ``files``)."""
@@ -137,7 +139,7 @@ async def make_harness(
             return FetchProblem(reason="not-a-file")
         if len(data) > limit:
             return FetchProblem(reason="too-big", detail=str(len(data)))
-        return FetchedFile(data=data, name="gesture.yaml")
+        return FetchedFile(data=data, name="gesture.yaml", sender=senders.get(event_id))
 
     async def moderators(room_id: str, min_level: int) -> tuple[str, ...] | None:
         return ("@mod:example.org",)
@@ -190,5 +192,6 @@ async def make_harness(
         now=now,
         rooms=rooms,
         files=files,
+        senders=senders,
         ingest=ingest,
     )

@@ -62,6 +62,10 @@ def _media(event_id: str, room: str, caption: str = "") -> events.Media:
     return events.Media(room_id=room, event_id=event_id, sender=ANA, sent_at=DURING, event=event)
 
 
+def hijack_event(net) -> str:
+    return f"$e{net.events}"
+
+
 def _handler(net) -> MediaHandler:
     return MediaHandler(
         config=net.config,
@@ -132,6 +136,12 @@ async def test_text_reports_consent_and_withdrawal(net, tmp_path) -> None:
     photo = next(r for r in reports if r.kind == "photo")
     path = tmp_path / "photos" / f"{photo.sha256}.jpg"
     assert path.exists()
+    net.files["$bens"] = tagged_jpeg()
+    net.senders["$bens"] = BEN
+    hijack = await net.run(f"!report {window_id} public", room=KYIV, sender=ANA, reply_to="$bens")
+    assert hijack.recorded and not await net.ingest.reports.by_source_event("$bens")
+    told = [r for r in await net.outbox.all() if r.key == f"reply:{hijack_event(net)}"]
+    assert told and "Only the person who posted" in told[0].content["body"]
     stranger = await net.run("!report withdraw", room=KYIV, sender=BEN, reply_to="$p")
     assert stranger.reply.is_error and path.exists()
     done = await net.run("!report withdraw", room=KYIV, sender=ANA, reply_to="$p")
