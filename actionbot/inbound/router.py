@@ -37,8 +37,9 @@ def too_old(item: events.Inbound, now: datetime, max_age: timedelta) -> bool:
     situation). A poll answer is a vote, not a command: dropping it would lose the vote
     silently, and the window's own state already decides whether it still counts (if not,
     the voter hears that voting closed). The same holds for reactions and redactions (an
-    RSVP or its withdrawal; a coordinator's ✅): the state they act on decides."""
-    if isinstance(item, events.PollAnswer | events.Reaction | events.Redaction):
+    RSVP or its withdrawal; a coordinator's ✅) and for photos (a report sent during an
+    outage is still a report while its window is open for reports)."""
+    if isinstance(item, events.PollAnswer | events.Reaction | events.Redaction | events.Media):
         return False
     return now - item.sent_at > max_age
 

@@ -43,6 +43,28 @@ def poll_answer(age: timedelta) -> events.PollAnswer:
         (poll_answer(timedelta(minutes=5)), False),
         # A vote cast while the bot was down still counts (or hears that voting closed).
         (poll_answer(timedelta(hours=2)), False),
+        # A photo sent during an outage is still a report; an RSVP reaction still counts.
+        (
+            events.Media(
+                room_id="!r:x",
+                event_id="$m",
+                sender="@a:x",
+                sent_at=NOW - timedelta(hours=3),
+                event=None,
+            ),
+            False,
+        ),
+        (
+            events.Reaction(
+                room_id="!r:x",
+                event_id="$r",
+                sender="@a:x",
+                reacts_to="$g",
+                key="🙋",
+                sent_at=NOW - timedelta(hours=3),
+            ),
+            False,
+        ),
     ],
 )
 def test_too_old(item, dropped) -> None:
