@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from actionbot.calendars import load_calendar
 from actionbot.compose import Parts, compose
 from actionbot.config import Config
+from actionbot.config.model import handled_retention
 from actionbot.gestures import load_files
 from actionbot.matrix.connection import Connection, LoginFailed
 from actionbot.matrix.sender import OutboxSender
@@ -121,4 +122,5 @@ class Bot:
         """Rebuild the jobs and start the outbox, once the first batch is handled."""
         parts = self.parts
         await parts.runner.rebuild()
+        await parts.handled.prune(self.clock() - handled_retention(self.config))
         self._sender_task = asyncio.create_task(parts.sender.run(), name="outbox")

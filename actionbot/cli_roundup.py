@@ -14,12 +14,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from actionbot.config import Config
+from actionbot.config.model import handled_retention
 from actionbot.core.ids import normalise_id
 from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.roundup.service import RoundupService
 from actionbot.store import Database, NodeStore, WindowStore
+from actionbot.store.events import EventLog
 from actionbot.store.gestures import GestureStore
 from actionbot.store.reports import ReportStore
 
@@ -72,8 +74,13 @@ async def _export(config: Config, args: argparse.Namespace) -> int:
 async def _purge(config: Config) -> int:
     db, service = await _service(config)
     try:
-        gone = await service.purge(datetime.now(UTC))
-        print(f"deleted {gone} photo report(s) older than the retention time")
+        now = datetime.now(UTC)
+        gone = await service.purge(now)
+        forgotten = await EventLog(db).prune(now - handled_retention(config))
+        print(
+            f"deleted {gone} photo report(s) older than the retention time and "
+            f"{forgotten} record(s) of handled events"
+        )
         return 0
     finally:
         await db.close()

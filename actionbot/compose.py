@@ -59,6 +59,7 @@ class Parts:
     runner: Runner
     router: Router
     sync: SyncLoop
+    handled: EventLog
 
 
 def compose(
@@ -169,6 +170,7 @@ def compose(
         runner=runner,
         router=router,
         sync=sync,
+        handled=handled,
     )
 
 

@@ -81,6 +81,13 @@ class Config:
         return self.store_path / "crypto"
 
 
+def handled_retention(config: Config) -> timedelta:
+    """How long the bot remembers that it handled an event: commands are never acted on
+    after ``max_command_age``; photos, reactions and poll answers may arrive later (they
+    are acted on while their window allows), so the longer of the two, plus a day."""
+    return max(config.max_command_age, config.report_grace) + timedelta(days=1)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ConfigError:
     """One problem with one field."""

@@ -208,6 +208,12 @@ def _string(value: object, where: str, limit: int, problems: list[Problem]) -> s
     return text
 
 
+def visible(text: str) -> str:
+    """``text`` without the characters :func:`has_control` refuses (for free text that is
+    kept rather than refused: report captions)."""
+    return "".join(ch for ch in text if not has_control(ch))
+
+
 def has_control(text: str) -> bool:
     """Invisible control or format characters (NUL, bidi overrides …) that can hide or
     reorder what a text says; the zero-width joiners emoji and some scripts need are fine."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from actionbot.config import Config
 from actionbot.core.changes import MarkHandled
+from actionbot.core.gestures import visible
 from actionbot.core.ids import new_id
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.core.nodes import Node
@@ -124,7 +125,7 @@ class ReportIngest:
             node_id=node.id,
             kind="photo",
             created_at=self._clock(),
-            caption=caption[:1000],
+            caption=" ".join(visible(caption).split())[:1000],
             consent=consent,
             sender_hash=self._hash(source.sender),
             source_event=source.event_id,
@@ -169,7 +170,7 @@ class ReportIngest:
             node_id=node.id,
             kind="text",
             created_at=self._clock(),
-            caption=words[:2000],
+            caption=" ".join(visible(words).split())[:2000],
             consent=consent,
             sender_hash=self._hash(source.sender),
             source_event=source.event_id,

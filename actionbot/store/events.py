@@ -18,6 +18,14 @@ class EventLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def prune(self, before: datetime) -> int:
+        """Forget which events were handled before ``before``: they are older than anything
+        the bot would still act on (see ``handled_retention``), and the list of event ids
+        is a record of who spoke when."""
+        return await self._db.execute(
+            "DELETE FROM handled_events WHERE handled_at < ?", (to_db_time(before),)
+        )
+
     async def is_handled(self, event_id: str) -> bool:
         row = await self._db.fetchone(
             "SELECT 1 FROM handled_events WHERE event_id = ?", (event_id,)

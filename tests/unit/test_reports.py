@@ -149,3 +149,19 @@ async def test_text_reports_consent_and_withdrawal(net, tmp_path) -> None:
     assert [r.kind for r in await net.ingest.reports.of_window(window_id)] == ["text"]
     refused = await net.run(f"!report {window_id}", room=KYIV, reply_to="$nothing")
     assert refused.recorded  # answered by the ingest: the file could not be read
+
+
+async def test_captions_lose_invisible_characters(net) -> None:
+    window_id = await _window(net)
+    _at(net, DURING)
+    await net.run(f"!report {window_id} We \u202ewere\u200b forty", room=KYIV)
+    (report,) = await net.ingest.reports.of_window(window_id)
+    assert report.caption == "We were forty"
+
+
+async def test_handled_events_are_forgotten_after_their_retention(net) -> None:
+    log = EventLog(net.db)
+    assert await log.is_handled("$e1")  # the first command of the fixture
+    assert await log.prune(NOW - timedelta(days=1)) == 0
+    assert await log.prune(NOW + timedelta(seconds=1)) > 0
+    assert not await log.is_handled("$e1")
