@@ -6,10 +6,12 @@ path, so every problem in the file can be reported at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from actionbot.core.durations import DurationError, parse_duration
 from actionbot.core.nodes import NodeError, validate_timezone
@@ -18,6 +20,8 @@ from actionbot.core.servers import ANY_SERVER, is_user_id
 from actionbot.core.when import WhenError, parse_at
 from actionbot.render.languages import LANGUAGES, normalise_language
 
+ROOM_ID = re.compile(r"![^\s:]+:[^\s:]+(:\d+)?")
+MAX_DURATION_S = 366 * 86400
 # A checker turns a raw YAML value into the typed value, or returns an error message.
 Checker = Callable[[Any], Any]
 
@@ -39,12 +43,28 @@ def nonempty(value: Any) -> Any:
     return value if value.strip() else Bad("must not be empty")
 
 
+def prefix(value: Any) -> Any:
+    """What starts a command: short, no spaces (``!``, ``?``, ``!ab``)."""
+    value = nonempty(value)
+    if isinstance(value, Bad):
+        return value
+    if len(value) > 8 or any(ch.isspace() for ch in value):
+        return Bad("must be a few characters without spaces, like '!'")
+    return value
+
+
 def url(value: Any) -> Any:
     value = nonempty(value)
     if isinstance(value, Bad):
         return value
     if not value.startswith(("http://", "https://")):
         return Bad("must start with https:// (or http:// for a local test server)")
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    if not host:
+        return Bad("must name a server, like https://matrix.example.org")
     return value.rstrip("/")
 
 
@@ -59,7 +79,9 @@ def room_id(value: Any) -> Any:
     value = nonempty(value)
     if isinstance(value, Bad):
         return value
-    return value if value.startswith("!") else Bad("must be a room id starting with '!'")
+    if not ROOM_ID.fullmatch(value):
+        return Bad("must be a room id like !abc123:example.org (Room settings → Advanced)")
+    return value
 
 
 def int_range(low: int, high: int) -> Checker:
@@ -88,12 +110,37 @@ def duration(value: Any) -> Any:
     if isinstance(value, bool):
         return Bad("must be a duration like 30s, 15m or 1h")
     if isinstance(value, int):
-        return timedelta(seconds=value) if value >= 0 else Bad("must not be negative")
+        if value < 0:
+            return Bad("must not be negative")
+        if value > MAX_DURATION_S:
+            return Bad("is far too long (at most 366 days)")
+        return timedelta(seconds=value)
     value = string(value)
     if isinstance(value, Bad):
         return value
     parsed = parse_duration(value)
     return Bad(parsed.message) if isinstance(parsed, DurationError) else parsed
+
+
+def within(minimum: timedelta, maximum: timedelta, check: Checker = duration) -> Checker:
+    """A duration between two bounds: values outside them have no sensible meaning (a
+    0 s retry hammers the server; a 0 s voting period decides nothing)."""
+
+    def wrapped(value: Any) -> Any:
+        result = check(value)
+        if isinstance(result, Bad):
+            return result
+        if not minimum <= result <= maximum:
+            return Bad(f"must be between {_say(minimum)} and {_say(maximum)}")
+        return result
+
+    return wrapped
+
+
+def _say(value: timedelta) -> str:
+    from actionbot.core.durations import format_duration
+
+    return format_duration(value) if value else "0s"
 
 
 def at_least(minimum: timedelta, check: Checker) -> Checker:

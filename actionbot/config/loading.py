@@ -11,6 +11,7 @@ import difflib
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ def load_config(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return [ConfigError(path=str(path), message=f"cannot read the file: {exc.strerror}")]
+    except UnicodeDecodeError as exc:
+        return [
+            ConfigError(
+                path=str(path), message=f"not UTF-8 text (byte {exc.start}): save it as UTF-8"
+            )
+        ]
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -88,6 +95,14 @@ def _read_section(
     for key, value in body.items():
         if key not in fields:
             errors.append(_unknown(f"{section}.", str(key), list(fields)))
+            continue
+        if value == "" and key == "command_prefix":
+            errors.append(
+                ConfigError(
+                    path=f"{section}.{key}",
+                    message="must not be empty (leave the line out for the default '!')",
+                )
+            )
             continue
         if value is None or value == "" or value == []:
             if key == "reminders" and value == []:
@@ -145,6 +160,16 @@ def _check_consistent(values: dict[str, Any], errors: list[ConfigError]) -> None
     ):
         errors.append(
             ConfigError(path="sending.retry_cap", message="must not be shorter than retry_base")
+        )
+    after = values.get("reminder_late_after", timedelta(minutes=1))
+    grace = values.get("reminder_late_grace", timedelta(hours=1))
+    if after >= grace and ("reminder_late_after" in values or "reminder_late_grace" in values):
+        errors.append(
+            ConfigError(
+                path="windows.late_after",
+                message="must be shorter than late_grace (a reminder is marked late before "
+                "it is too late to send)",
+            )
         )
 
 

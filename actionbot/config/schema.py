@@ -21,13 +21,17 @@ from actionbot.config.checkers import (
     nonempty,
     offsets,
     path,
+    prefix,
     room_id,
     server,
     url,
     user_id,
+    within,
     zone,
 )
 
+ZERO, SECOND = timedelta(0), timedelta(seconds=1)
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 TRUST_POLICIES = ("tofu", "all")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -52,12 +56,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "trust": Field("trust", choice(TRUST_POLICIES)),
     },
     "bot": {
-        "command_prefix": Field("command_prefix", nonempty),
+        "command_prefix": Field("command_prefix", prefix),
         "coordination_room": Field("coordination_room", room_id),
         "coordinators": Field("coordinators", list_of(user_id)),
         "register_min_power_level": Field("register_min_power_level", int_range(0, 100)),
-        "max_command_age": Field("max_command_age", duration),
-        "undecryptable_hint_delay": Field("undecryptable_hint_delay", duration),
+        "max_command_age": Field("max_command_age", within(MINUTE, 30 * DAY)),
+        "undecryptable_hint_delay": Field("undecryptable_hint_delay", within(ZERO, HOUR)),
         "default_timezone": Field("default_timezone", zone),
         "default_language": Field("default_language", language),
     },
@@ -67,16 +71,16 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "sending": {
         "concurrency": Field("send_concurrency", int_range(1, 64)),
         "max_attempts": Field("send_max_attempts", int_range(1, 100)),
-        "retry_base": Field("send_retry_base", duration),
-        "retry_cap": Field("send_retry_cap", duration),
-        "sync_timeout": Field("sync_timeout", at_least(timedelta(seconds=1), duration)),
+        "retry_base": Field("send_retry_base", within(SECOND, HOUR)),
+        "retry_cap": Field("send_retry_cap", within(SECOND, DAY)),
+        "sync_timeout": Field("sync_timeout", within(SECOND, 5 * MINUTE)),
     },
     "windows": {
-        "default_duration": Field("window_default_duration", duration),
+        "default_duration": Field("window_default_duration", within(MINUTE, 30 * DAY)),
         "default_time": Field("window_default_time", clock_spec),
         "reminders": Field("reminder_offsets", offsets),
-        "late_grace": Field("reminder_late_grace", duration),
-        "late_after": Field("reminder_late_after", duration),
+        "late_grace": Field("reminder_late_grace", within(ZERO, 30 * DAY)),
+        "late_after": Field("reminder_late_after", within(ZERO, DAY)),
         "calendar_file": Field("calendar_file", path),
         "proposers": Field("proposers", choice(("anyone", "moderators"))),
         "open_proposals": Field("max_open_proposals", int_range(1, 1000)),
@@ -86,10 +90,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "request_expiry": Field("request_expiry", at_least(timedelta(minutes=1), duration)),
     },
     "reports": {
-        "grace": Field("report_grace", duration),
+        "grace": Field("report_grace", within(ZERO, 30 * DAY)),
         "max_bytes": Field("report_max_bytes", int_range(10_000, 100_000_000)),
         "max_pixels": Field("report_max_pixels", int_range(10_000, 100_000_000)),
-        "retention": Field("report_retention", at_least(timedelta(hours=1), duration)),
+        "retention": Field("report_retention", within(HOUR, 3660 * DAY)),
     },
     "roundups": {
         "templates": Field("roundup_templates", path),
@@ -100,7 +104,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "pin": Field("pin_guidelines", boolean),
     },
     "decisions": {
-        "period": Field("decision_period", duration),
+        "period": Field("decision_period", within(SECOND, 30 * DAY)),
         "quorum": Field("quorum", fraction),
         "consensus_only": Field("consensus_only", boolean),
         "voters": Field("voters", choice(("moderators", "anyone"))),

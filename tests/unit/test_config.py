@@ -59,7 +59,12 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
         ("matrix", "allowed_servers", ["https://x.org"], "item 1: 'https://x.org' is not a server"),
         ("bot", "register_min_power_level", "50", "must be a whole number, got str"),
         ("bot", "register_min_power_level", 101, "must be between 0 and 100"),
-        ("bot", "coordination_room", "#coord:example.org", "must be a room id starting with '!'"),
+        (
+            "bot",
+            "coordination_room",
+            "#coord:example.org",
+            "must be a room id like !abc123:example.org",
+        ),
         ("bot", "max_command_age", "soon", "'soon' is not a duration"),
         ("bot", "default_timezone", "Mars/Olympus", "not a known time zone"),
         ("bot", "coordinators", ["alice"], "bot.coordinators: item 1: must be a Matrix user id"),
@@ -131,3 +136,66 @@ def test_admission_by_coordinators_needs_a_coordination_room(tmp_path: Path) -> 
     assert isinstance(
         parse_config({**raw, "network": {"admission": "open"}}, env={}, base_dir=tmp_path), Config
     )
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("sending", "retry_base", "0s", "retry_base: '0s' must be longer than zero"),
+        ("sending", "retry_base", 0, "retry_base: must be between 1s and 1h"),
+        ("decisions", "period", 0, "period: must be between 1s and 30d"),
+        ("windows", "default_duration", 0, "default_duration: must be between 1m and 30d"),
+        ("windows", "default_duration", "31d", "default_duration: must be between 1m and 30d"),
+        ("bot", "command_prefix", "", "command_prefix: must not be empty"),
+        ("matrix", "homeserver", "https://", "homeserver: must name a server"),
+        ("bot", "coordination_room", "!", "coordination_room: must be a room id like"),
+        ("bot", "max_command_age", 99999999999999, "max_command_age: is far too long"),
+        ("bot", "max_command_age", "99999999999999d", "max_command_age:"),
+    ],
+)
+def test_values_without_a_sensible_meaning_are_refused(section, key, value, message) -> None:
+    errors = _errors(_with(section, key, value))
+    assert any(message in e for e in errors), errors
+
+
+def test_late_after_must_come_before_late_grace() -> None:
+    raw = _with("windows", "late_after", "2h")
+    errors = _errors(raw)
+    assert any("windows.late_after: must be shorter than late_grace" in e for e in errors)
+
+
+def test_a_file_that_is_not_utf8_is_named_not_crashed(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes('matrix:\n  password: "caf\xe9"\n'.encode("latin-1"))
+    (error,) = load_config(path, env={})
+    assert "not UTF-8" in str(error)
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    given = None
+
+if given is not None:
+    from actionbot.config.schema import SCHEMA
+
+    FIELDS = [(s, k) for s, keys in SCHEMA.items() for k in keys]
+    VALUES = st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(10**20), max_value=10**20)
+        | st.floats(allow_nan=True)
+        | st.text(max_size=30),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+        max_leaves=8,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(field=st.sampled_from(FIELDS), value=VALUES)
+    def test_no_value_in_any_field_raises(field, value) -> None:
+        """Whatever a config file holds, check-config answers with errors, never a
+        traceback."""
+        section, key = field
+        result = parse_config(_with(section, key, value), env={}, base_dir=None)
+        assert isinstance(result, Config | list)
