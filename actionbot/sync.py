@@ -22,6 +22,7 @@ from actionbot.store.session import SessionStore
 log = logging.getLogger(__name__)
 
 MAX_SYNC_BACKOFF = timedelta(seconds=60)
+PROBE_EVERY = 1.5  # seconds between "is the server back?" checks while backing off
 
 
 class SyncLoop:
@@ -67,10 +68,13 @@ class SyncLoop:
                     extra={"reason": result.reason, "retry_in_s": wait.total_seconds()},
                 )
                 backoff = min(MAX_SYNC_BACKOFF, backoff * 2)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=wait.total_seconds())
-                except TimeoutError:
-                    pass
+                if result.retry_after is None:
+                    await self._wait_for_server(wait, stop)
+                else:  # a 429: the server asked for that long
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=wait.total_seconds())
+                    except TimeoutError:
+                        pass
                 continue
             backoff = timedelta(seconds=1)
             await self._connection.maintain_keys()
@@ -82,6 +86,25 @@ class SyncLoop:
             first = False
             self._ready.set()
         return 0
+
+    async def _wait_for_server(self, wait: timedelta, stop: asyncio.Event) -> None:
+        """Back off for ``wait`` at most, but look every second or two whether the server
+        answers again: after an outage, commands are answered within seconds, not after a
+        doubled back-off."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + wait.total_seconds()
+        while not stop.is_set():
+            remaining = until - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=min(PROBE_EVERY, remaining))
+                return
+            except TimeoutError:
+                pass
+            if await self._connection.reachable():
+                log.info("the homeserver answers again; syncing now")
+                return
 
     async def _sync_or_stop(self, since: str | None, first: bool, stop: asyncio.Event):
         """One sync, or None if ``stop`` was set meanwhile."""

@@ -52,6 +52,11 @@ class OutgoingMessage:
     room_id: str
     content: dict[str, Any]
     event_type: str = "m.room.message"
+    # Transient failures are retried until then; past it the message is skipped (reported).
+    useful_until: datetime | None = None
+    # Sent at or after ``late_at``, ``late_content`` goes instead (it says "sent late").
+    late_at: datetime | None = None
+    late_content: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +75,9 @@ class OutboxRow:
     next_attempt_at: datetime
     last_error: str | None
     created_at: datetime
+    useful_until: datetime | None = None
+    late_at: datetime | None = None
+    late_content: dict[str, Any] | None = None
 
 
 def retry_delay(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:

@@ -45,7 +45,21 @@ def outgoing(message: Message) -> OutgoingMessage:
         body = content.notice_content(
             message.reply, in_reply_to=message.in_reply_to, mention=message.mention
         )
-        return OutgoingMessage(key=key, room_id=message.room_id, content=body)
+        late = (
+            content.notice_content(
+                message.late_reply, in_reply_to=message.in_reply_to, mention=message.mention
+            )
+            if message.late_reply is not None
+            else None
+        )
+        return OutgoingMessage(
+            key=key,
+            room_id=message.room_id,
+            content=body,
+            useful_until=message.useful_until,
+            late_at=message.late_at,
+            late_content=late,
+        )
     if isinstance(message, PollStart):
         return OutgoingMessage(
             key=key,

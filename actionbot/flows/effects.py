@@ -58,6 +58,9 @@ class Notice:
     reply: Reply
     in_reply_to: str | None = None
     mention: str | None = None
+    useful_until: datetime | None = None  # retried through outages until then
+    late_at: datetime | None = None  # sent from then on, ``late_reply`` goes instead
+    late_reply: Reply | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

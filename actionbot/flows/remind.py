@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from actionbot.core.nodes import Node
-from actionbot.core.reminders import Action, PlannedReminder, lateness_action, plan
+from actionbot.core.reminders import Action, Kind, PlannedReminder, lateness_action, plan
 from actionbot.core.windows import State, Window
 from actionbot.flows.context import FlowContext
 from actionbot.flows.effects import (
@@ -85,11 +85,29 @@ def remind(
         ),
         room_id=node.room_id,
         reply=text.reminder(voice, window, node, item.kind, now, late=action is Action.LATE),
+        # Lateness is judged again when it is sent: through an outage the outbox keeps
+        # trying while the reminder is useful, and says "(sent late)" if it is.
+        useful_until=useful_until(item, end, ctx.settings.late_grace),
+        late_at=item.due + ctx.settings.late_after if action is Action.SEND else None,
+        late_reply=(
+            text.reminder(voice, window, node, item.kind, item.due, late=True)
+            if action is Action.SEND
+            else None
+        ),
     )
     return Effects(
         changes=(SettleReminder(item=item, status="fired"),),
         messages=(notice,),
     )
+
+
+def useful_until(item: PlannedReminder, window_end: datetime, grace: timedelta) -> datetime:
+    """The last moment a reminder is worth sending (the rule of ``lateness_action``): its
+    grace, or for the start of a window, until the window ends."""
+    limit = item.due + grace
+    if item.kind is Kind.START:
+        return max(limit, window_end)
+    return limit
 
 
 def node_changed(

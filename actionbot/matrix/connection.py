@@ -21,6 +21,7 @@ upload). The result types are re-exported here for the modules that import them.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -158,6 +159,18 @@ class Connection:
         if content is None:
             return media.FetchProblem(reason="not-a-file")
         return await media.download(self.client, content, limit=limit)
+
+    async def reachable(self) -> bool:
+        """Whether the homeserver answers at all (a cheap, unauthenticated request)."""
+        try:
+            resp = await asyncio.wait_for(
+                self.client.send("GET", "/_matrix/client/versions"), timeout=3
+            )
+        except (TimeoutError, *NETWORK_ERRORS):
+            return False
+        status = getattr(resp, "status", 0)
+        resp.release()
+        return 200 <= status < 500
 
     def members(self, room_id: str) -> tuple[str, ...]:
         return rooms.members(self.client, room_id)

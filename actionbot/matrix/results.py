@@ -34,6 +34,9 @@ class RateLimited:
 class SendFailed:
     reason: str
     permanent: bool = False
+    # The server could not be reached or failed on its side (network, timeout, 5xx): worth
+    # retrying for as long as the message is useful, without using up its attempts.
+    transient: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

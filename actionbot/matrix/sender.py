@@ -41,6 +41,8 @@ from actionbot.store.outbox import OutboxStore
 log = logging.getLogger(__name__)
 
 IDLE_WAIT = timedelta(seconds=30)
+# How long a message without its own limit is worth retrying through an outage.
+DEFAULT_LIFETIME = timedelta(hours=24)
 
 # (room the message was for, attempts, outbox key, reason) → the report's text.
 FailureReport = Callable[[str, int, str, str], Awaitable[Reply]]
@@ -116,7 +118,13 @@ class OutboxSender:
                 if row.event_type == SET_POWER:
                     await self._set_power(row)
                     return
+                now = self._clock()
+                if row.useful_until is not None and now > row.useful_until:
+                    await self._too_late(row, now)
+                    return
                 event_type, content = row.event_type, row.content
+                if row.late_at is not None and now >= row.late_at and row.late_content:
+                    content = row.late_content  # lateness is judged when it is sent
                 if row.event_type in (PIN, UNPIN, EDIT, THREAD):
                     target = await self._target(row)
                     if target is None:
@@ -235,8 +243,42 @@ class OutboxSender:
             },
         )
 
+    async def _too_late(self, row: OutboxRow, now: datetime) -> None:
+        """Past its usefulness (an outage outlasted it): skipped, and the coordinators told."""
+        await self._outbox.mark_skipped(row.key, reason="too late to be useful", now=now)
+        await self._report_failure(row, row.attempts, "too late to be useful")
+        log.warning(
+            "message skipped: too late to be useful",
+            extra={"key": row.key, "room_id": row.room_id, "error": row.last_error},
+        )
+
     async def _failed(self, row: OutboxRow, result: SendFailed, now: datetime) -> None:
-        """Retry with back-off, or give up (permanent error, attempts used) and report it."""
+        """Retry with back-off, or give up (permanent error, attempts used) and report it.
+
+        Time, not attempts, bounds a transient failure (the server unreachable or failing
+        on its side): it is retried, back-off growing with the outage up to ``retry_cap``,
+        for as long as the message is useful; only other errors use up attempts."""
+        if result.transient and not result.permanent:
+            limit = row.useful_until or row.created_at + DEFAULT_LIFETIME
+            if now < limit:
+                outage = now - row.created_at
+                delay = min(
+                    self._config.send_retry_cap, max(self._config.send_retry_base, outage / 4)
+                )
+                await self._outbox.mark_retry(
+                    row.id,
+                    error=result.reason,
+                    next_attempt_at=min(now + delay, limit),
+                    now=now,
+                    count_attempt=False,
+                )
+                log.warning(
+                    "send failed (server unreachable); will retry while useful",
+                    extra={"key": row.key, "room_id": row.room_id, "reason": result.reason},
+                )
+                return
+            await self._too_late(row, now)
+            return
         attempts = row.attempts + 1
         extra = {
             "key": row.key,

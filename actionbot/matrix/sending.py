@@ -71,7 +71,7 @@ async def send(
             )
         except TimeoutError:
             _clear_sharing(client, room_id)
-            return SendFailed(reason="network: timed out")
+            return SendFailed(reason="network: timed out", transient=True)
         except OlmUnverifiedDeviceError:
             if attempt == 0 and trust == "tofu":
                 continue  # a device appeared between trust and share; trust it, retry
@@ -83,7 +83,7 @@ async def send(
             return SendFailed(reason=f"not ready: {exc}")
         except NETWORK_ERRORS as exc:
             _clear_sharing(client, room_id)
-            return SendFailed(reason=f"network: {type(exc).__name__}")
+            return SendFailed(reason=f"network: {type(exc).__name__}", transient=True)
         return _send_result(resp)
     return SendFailed(reason="room has unverified devices")
 
@@ -96,7 +96,9 @@ def _send_result(resp: Any) -> Sent | RateLimited | SendFailed:
     if retry_after is not None:
         return RateLimited(retry_after=retry_after)
     permanent = resp.status_code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_TOO_LARGE")
-    return SendFailed(reason=error_text(resp), permanent=permanent)
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    transient = isinstance(status, int) and status >= 500
+    return SendFailed(reason=error_text(resp), permanent=permanent, transient=transient)
 
 
 async def _claim_missing_keys(client: AsyncClient, room_id: str) -> RateLimited | SendFailed | None:
@@ -112,7 +114,7 @@ async def _claim_missing_keys(client: AsyncClient, room_id: str) -> RateLimited 
             client.keys_claim(missing), timeout=SEND_TIMEOUT.total_seconds()
         )
     except (TimeoutError, *NETWORK_ERRORS) as exc:
-        return SendFailed(reason=f"network: {type(exc).__name__} claiming keys")
+        return SendFailed(reason=f"network: {type(exc).__name__} claiming keys", transient=True)
     except LocalProtocolError:
         return None  # members not synced yet: room_send will fetch them
     if isinstance(resp, ErrorResponse):

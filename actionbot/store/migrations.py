@@ -308,4 +308,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE TABLE kept_roundups (window_id TEXT PRIMARY KEY, kept_at TEXT NOT NULL)",
         ),
     ),
+    Migration(
+        version=13,
+        description="outbox: time, not attempts, bounds delivery; lateness decided at send",
+        statements=(
+            "ALTER TABLE outbox ADD COLUMN useful_until TEXT",
+            "ALTER TABLE outbox ADD COLUMN late_at TEXT",
+            "ALTER TABLE outbox ADD COLUMN late_content TEXT",
+        ),
+    ),
 )

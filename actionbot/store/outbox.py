@@ -25,8 +25,8 @@ async def insert_message(
     cur = await tx.execute(
         """INSERT OR IGNORE INTO outbox
                (id, key, room_id, event_type, content, status, txn_id, attempts,
-                next_attempt_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?)""",
+                next_attempt_at, created_at, updated_at, useful_until, late_at, late_content)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, ?, ?, ?)""",
         (
             secrets.token_hex(8),
             message.key,
@@ -37,6 +37,11 @@ async def insert_message(
             stamp,
             stamp,
             stamp,
+            to_db_time(message.useful_until) if message.useful_until else None,
+            to_db_time(message.late_at) if message.late_at else None,
+            json.dumps(message.late_content, ensure_ascii=False)
+            if message.late_content is not None
+            else None,
         ),
     )
     return cur.rowcount == 1
@@ -56,6 +61,9 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         next_attempt_at=from_db_time(row["next_attempt_at"]),
         last_error=row["last_error"],
         created_at=from_db_time(row["created_at"]),
+        useful_until=from_db_time(row["useful_until"]) if row["useful_until"] else None,
+        late_at=from_db_time(row["late_at"]) if row["late_at"] else None,
+        late_content=json.loads(row["late_content"]) if row["late_content"] else None,
     )
 
 
@@ -97,7 +105,7 @@ class OutboxStore:
             # Once delivered, the bot keeps no copy of what it said (the room has it): a
             # seized database holds keys and event ids, not bodies or mentions.
             """UPDATE outbox SET status = 'sent', event_id = ?, attempts = attempts + 1,
-                   last_error = NULL, updated_at = ?, content = '{}'
+                   last_error = NULL, updated_at = ?, content = '{}', late_content = NULL
                WHERE id = ? AND status = 'pending'""",
             (event_id, to_db_time(now), row_id),
         )

@@ -38,9 +38,11 @@ class FakeConnection:
     def __init__(self, script: list) -> None:
         self.script = script
         self.calls: list[tuple[str, str]] = []
+        self.sent_contents: list[dict] = []
 
     async def send(self, *, room_id, event_type, content, txn_id):
         self.calls.append((room_id, txn_id))
+        self.sent_contents.append(content)
         await asyncio.sleep(0)
         return self.script.pop(0) if self.script else Sent(event_id=f"$ev{len(self.calls)}")
 
@@ -213,3 +215,65 @@ async def test_a_sent_message_leaves_no_copy_of_its_content(setup) -> None:
     await settle(sender)
     row = await outbox.by_key("said")
     assert row.status is Status.SENT and row.event_id and row.content == {}
+
+
+async def test_an_outage_is_outlasted_and_the_message_says_it_is_late(setup) -> None:
+    """Five minutes without the server, across a "starts now": ten transient failures (more
+    than max_attempts=3) use up nothing; the message goes once, in its late version."""
+    config, outbox, clock = setup
+    down = SendFailed(reason="network: ClientConnectorError", transient=True)
+    conn = FakeConnection([down] * 10)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await outbox.enqueue(
+        OutgoingMessage(
+            key="reminder:start",
+            room_id="!r:h.org",
+            content={"body": "Now: it starts"},
+            useful_until=clock.now + timedelta(hours=1),
+            late_at=clock.now + timedelta(minutes=1),
+            late_content={"body": "Now: it starts (sent late)"},
+        ),
+        now=clock(),
+    )
+    started = clock.now
+    while conn.script:
+        await settle(sender)
+        row = await outbox.by_key("reminder:start")
+        assert row.status is Status.PENDING and row.attempts == 0
+        clock.now = max(clock.now, row.next_attempt_at)
+    assert clock.now - started >= timedelta(minutes=1)
+    await settle(sender)
+    row = await outbox.by_key("reminder:start")
+    assert row.status is Status.SENT and len(conn.calls) == 11
+    assert conn.sent_contents[-1] == {"body": "Now: it starts (sent late)"}
+    assert len({txn for _, txn in conn.calls}) == 1  # one transaction id: one event at most
+
+
+async def test_past_its_usefulness_a_message_is_skipped_and_reported(setup) -> None:
+    config, outbox, clock = setup
+    config = replace(config, coordination_room="!coord:h.org")
+    down = SendFailed(reason="network: timed out", transient=True)
+    conn = FakeConnection([down] * 50)
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await outbox.enqueue(
+        OutgoingMessage(
+            key="reminder:soon",
+            room_id="!kyiv:x",
+            content={"body": "in 10 minutes"},
+            useful_until=clock.now + timedelta(minutes=3),
+        ),
+        now=clock(),
+    )
+    for _ in range(20):
+        await settle(sender)
+        row = await outbox.by_key("reminder:soon")
+        if row.status is not Status.PENDING:
+            break
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+    assert row.status is Status.SKIPPED and "too late" in row.last_error
+    told = await outbox.by_key("failed:reminder:soon")
+    assert told is not None and told.room_id == "!coord:h.org"
