@@ -20,7 +20,8 @@ from actionbot.core.servers import ANY_SERVER, is_user_id
 from actionbot.core.when import WhenError, parse_at
 from actionbot.render.languages import LANGUAGES, normalise_language
 
-ROOM_ID = re.compile(r"![^\s:]+:[^\s:]+(:\d+)?")
+# Room ids: "!opaque:server", or "!opaque" alone since room version 12.
+ROOM_ID = re.compile(r"![^\s:]{1,255}(:[^\s:]+(:\d+)?)?")
 MAX_DURATION_S = 366 * 86400
 # A checker turns a raw YAML value into the typed value, or returns an error message.
 Checker = Callable[[Any], Any]

@@ -10,10 +10,12 @@ from actionbot.commands.context import CommandContext, Outcome, answer_messages
 from actionbot.commands.dispatch import Commands
 from actionbot.config import Config
 from actionbot.core.outbox import OutgoingMessage
+from actionbot.core.ratelimit import CommandLimits
 from actionbot.flows.applier import outgoing
 from actionbot.matrix import events
 from actionbot.matrix.connection import Connection
 from actionbot.render.catalogs import Voices
+from actionbot.render.faults import too_fast
 from actionbot.store.events import EventLog
 from actionbot.store.nodes import NodeStore
 
@@ -47,12 +49,30 @@ class CommandHandler:
         self._handled = handled
         self._notify = notify
         self._clock = clock
+        self._limits = CommandLimits()
 
     async def handle(self, message: events.TextMessage) -> None:
         prefix = self._config.command_prefix
         if not self._commands.is_command(message.body, prefix):
             return  # ordinary chat: not even a database read
         if await self._handled.is_handled(message.event_id):
+            return
+        person = self._commands.services.runner.person_hash(message.sender)
+        allowed, tell = self._limits.allow(person, message.room_id, self._clock())
+        if not allowed:
+            log.warning("command refused: too many too fast", extra={"room_id": message.room_id})
+            node = await self._nodes.by_room(message.room_id)
+            outcome = Outcome(reply=too_fast(self._voices.of(node)))
+            await self._handled.record_handled(
+                event_id=message.event_id,
+                room_id=message.room_id,
+                now=self._clock(),
+                messages=outgoing_answer(outcome, message.room_id, message.event_id, message.sender)
+                if tell
+                else [],
+            )
+            if tell:
+                self._notify()
             return
         now = self._clock()
         connection = self._connection

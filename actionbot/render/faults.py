@@ -96,3 +96,12 @@ def when_error(voice: Voice, error: WhenError, prefix: str, *, near: bool = True
         voice._("Send {help} for the whole form.", help=code(f"{prefix}help window propose"))
     )
     return error_reply(*lines)
+
+
+def too_fast(voice: Voice) -> Reply:
+    return error_reply(
+        voice._(
+            "That is a lot of commands in a short time: I will take the next ones in a minute. "
+            "(This keeps one person, or one room, from flooding the network.)"
+        )
+    )
