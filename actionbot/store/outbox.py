@@ -134,8 +134,9 @@ class OutboxStore:
 
     async def mark_failed(self, row_id: str, *, error: str, now: datetime) -> None:
         await self._db.execute(
+            # A message given up on keeps no content either (nor the mention in it).
             """UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,
-                   updated_at = ?
+                   updated_at = ?, content = '{}', late_content = NULL
                WHERE id = ? AND status = 'pending'""",
             (error, to_db_time(now), row_id),
         )
@@ -143,7 +144,8 @@ class OutboxStore:
     async def mark_skipped(self, key: str, *, reason: str, now: datetime) -> bool:
         """Give up a message that is no longer worth sending (it stays, with the reason)."""
         changed = await self._db.execute(
-            """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?
+            """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?,
+                   content = '{}', late_content = NULL
                WHERE key = ? AND status = 'pending'""",
             (reason, to_db_time(now), key),
         )

@@ -9,7 +9,9 @@ one that keeps Synapse's default limits, to prove the bot's 429 handling.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +121,26 @@ async def make_bot(synapse: LocalSynapse, tmp_path: Path) -> AsyncIterator[Any]:
     for bot in running:
         if bot._task and not bot._task.done():
             await bot.stop()
+    for bot in running:
+        assert_no_person_in(bot.config.db_path, bot.user_id)
+
+
+PERSON = re.compile(rb"@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?")
+
+
+def assert_no_person_in(db_path: Path, bot_id: str) -> None:
+    """After every real-Synapse test: the bot's whole database, dumped, names nobody — no
+    Matrix user id in clear anywhere, except in messages still waiting to be sent (they
+    need their mention) and the bot's own id."""
+    if not db_path.exists():
+        return
+    with sqlite3.connect(db_path) as db:
+        lines = [
+            line
+            for line in db.iterdump()
+            if not (line.startswith('INSERT INTO "outbox"') and "'pending'" in line)
+        ]
+    found = {
+        match.group(0).decode() for line in lines for match in PERSON.finditer(line.encode())
+    } - {bot_id}
+    assert not found, f"Matrix ids in the database: {sorted(found)}"
