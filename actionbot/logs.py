@@ -29,6 +29,20 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 NOISY_LIBRARIES = ("nio", "aiohttp", "aiosqlite", "peewee", "apscheduler", "asyncio")
 
 
+_BRACED = re.compile(r"[{\[].*[}\]]", re.DOTALL)
+_PERSON = re.compile(r"@[^\s:'\"]+:[^\s'\",}]+")
+
+
+def withhold(message: str) -> str:
+    """A third-party library's message without what it may quote from events: nio logs
+    "Error validating event: …" with the event's content, bodies and user ids included.
+    Kept: the first line, structures replaced by a marker, people by "@…", 200 chars."""
+    first = message.splitlines()[0] if message else ""
+    first = _BRACED.sub("[content withheld]", first)
+    first = _PERSON.sub("@…", first)
+    return first[:200]
+
+
 class RedactingFilter(logging.Filter):
     """Replace known secrets and token-shaped strings in a record's text and fields."""
 
@@ -48,7 +62,10 @@ class RedactingFilter(logging.Filter):
         return _TOKEN_SHAPES.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._clean(record.getMessage())
+        message = self._clean(record.getMessage())
+        if not record.name.startswith("actionbot"):
+            message = withhold(message)
+        record.msg = message
         record.args = None
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and isinstance(value, str):

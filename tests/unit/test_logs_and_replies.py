@@ -71,3 +71,21 @@ def test_notice_content_replies_and_mentions() -> None:
 def test_a_typed_backtick_cannot_close_code_early_in_plain_text() -> None:
     assert reply(["x ", code("a`b"), " ", code("ok")]).plain() == "x `` a`b `` `ok`"
     assert reply([code("``")]).plain() == "``` `` ```"
+
+
+def test_a_library_quoting_an_event_is_cut_short() -> None:
+    """nio logs invalid events with their content: the body and the people go."""
+    import io
+    import logging
+
+    from actionbot.logs import setup_logging
+
+    stream = io.StringIO()
+    setup_logging(level="WARNING", fmt="text", stream=stream)
+    logging.getLogger("nio.events.misc").warning(
+        "Error validating event: {'body': 'meet at the square at 6', 'sender': '@ana:example.org'}"
+        " is not of type 'string'\\nFailed validating"
+    )
+    logged = stream.getvalue()
+    assert "Error validating event" in logged
+    assert "square" not in logged and "@ana" not in logged
