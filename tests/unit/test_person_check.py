@@ -21,5 +21,5 @@ def test_the_database_check_finds_a_person(tmp_path: Path) -> None:
     assert_no_person_in(path, "@bot:localhost")  # pending mention and the bot itself: fine
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO notes VALUES ('said by @ben:example.org')")
-    with pytest.raises(AssertionError, match="@ben:example.org"):
+    with pytest.raises(AssertionError, match=r"@ben:example\.org"):
         assert_no_person_in(path, "@bot:localhost")
