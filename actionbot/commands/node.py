@@ -25,8 +25,8 @@ from actionbot.core.zones import longest_zone
 from actionbot.flows.effects import Notice
 from actionbot.render import admission as admission_text
 from actionbot.render import nodes as text
-from actionbot.render.help import takes_no_arguments
 from actionbot.render.languages import normalise_language
+from actionbot.render.pages import no_such_page, page_number
 from actionbot.render.reply import Line, Reply
 from actionbot.render.voice import Voice
 from actionbot.store.nodes import NameTaken
@@ -171,10 +171,12 @@ async def show(ctx: CommandContext, services: Services, args: tuple[str, ...]) -
 
 
 async def list_all(ctx: CommandContext, services: Services, args: tuple[str, ...]) -> Outcome:
-    if args:
-        return Outcome(reply=takes_no_arguments(ctx.voice, "nodes", ctx.prefix))
+    number = page_number(args)
     nodes = await services.nodes.all()
-    listing = text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix)
+    if number == 0:  # `!nodes please`: say which pages there are
+        pages = max(1, -(-len(nodes) // text.NODES_PER_PAGE))
+        return Outcome(reply=no_such_page(ctx.voice, pages, f"{ctx.prefix}nodes"))
+    listing = text.listing(ctx.voice, nodes, services.config.coordination_room, ctx.prefix, number)
     if ctx.room_id == services.config.coordination_room:
         waiting = admission_text.requests_listing(ctx.voice, await services.nodes.requests())
         listing = Reply(lines=listing.lines + tuple(waiting))

@@ -70,9 +70,9 @@ COMMANDS: dict[tuple[str, ...], HelpText] = {
     ),
     ("node",): HelpText(usage="node", summary=N_("show this room's node"), examples=("node",)),
     ("nodes",): HelpText(
-        usage="nodes",
+        usage="nodes [page]",
         summary=N_("list all nodes of the network (names, zones, languages, servers)"),
-        examples=("nodes",),
+        examples=("nodes", "nodes 2"),
     ),
     ("coordinators",): HelpText(
         usage="coordinators",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from actionbot.core.nodes import Node, NodeError
 from actionbot.render.languages import LANGUAGES
+from actionbot.render.pages import Page, next_page, no_such_page, page_of
 from actionbot.render.reply import Line, Reply, bold, code, error_reply, reply
 from actionbot.render.voice import Voice
 
@@ -157,8 +158,15 @@ def this_node(voice: Voice, node: Node, *, coordination: bool) -> Reply:
     return reply(*lines)
 
 
+NODES_PER_PAGE = 50  # ≈220 bytes a node with its HTML: far below the 64 KiB event limit
+
+
 def listing(
-    voice: Voice, nodes: Sequence[Node], coordination_room: str | None, prefix: str
+    voice: Voice,
+    nodes: Sequence[Node],
+    coordination_room: str | None,
+    prefix: str,
+    number: int = 1,
 ) -> Reply:
     if not nodes:
         return reply(
@@ -176,9 +184,14 @@ def listing(
             )
         )
     ]
-    for node in nodes:
+    page = page_of(nodes, number, NODES_PER_PAGE)
+    if not isinstance(page, Page):
+        return no_such_page(voice, page, f"{prefix}nodes")
+    for node in page.items:
         line = ("• ", *describe(voice, node))
         if node.room_id == coordination_room:
             line = (*line, *voice._(" (coordination room)"))
         lines.append(line)
+    if not page.last:
+        lines.append(next_page(voice, page, f"{prefix}nodes"))
     return reply(*lines)

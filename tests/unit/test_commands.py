@@ -144,7 +144,7 @@ async def test_node_in_coordination_room_has_no_self_announcement(commands) -> N
 
 async def test_stray_arguments_are_explained(commands) -> None:
     outcome = await run(commands, "!nodes please", room=COORD)
-    assert outcome.reply.is_error and "takes no arguments" in outcome.reply.plain()
+    assert outcome.reply.is_error and "Choose a page from 1 to" in outcome.reply.plain()
     outcome = await run(commands, "!node frob")
     assert outcome.reply.is_error and "!node register" in outcome.reply.plain()
 
