@@ -13,6 +13,7 @@ from actionbot.render.pages import Page, next_page, no_such_page, page_of
 from actionbot.render.reply import Reply, bold, code, error_reply, reply
 from actionbot.render.voice import Voice
 from actionbot.render.windows import (
+    BY_NAME_MAX,
     Lines,
     deadline_line,
     per_node_votes,
@@ -94,7 +95,11 @@ def show(
         lines.append(rule_text(voice, rule, len(nodes)))
     lines.append(voice._("Votes by node: {votes}", votes=per_node_votes(voice, nodes, votes)))
     lines.append(bold(voice.s(voice._("Start in each node"))))
-    for other in nodes:
+    shown = list(nodes)
+    if len(shown) > BY_NAME_MAX:  # this room's node first, then the first others
+        shown = ([node] if node in shown else []) + [n for n in shown if n != node]
+        shown = shown[:BY_NAME_MAX]
+    for other in shown:
         start, note = window.node_start(other)
         line = voice._(
             "• {node}: {when}",
@@ -104,6 +109,8 @@ def show(
         if note is not None:
             line = (*line, *voice._(" ({note})", note=voice.s(words.note(voice, note))))
         lines.append(line)
+    if len(nodes) > len(shown):
+        lines.append(voice._("… and {count} more.", count=len(nodes) - len(shown)))
     return reply(*lines)
 
 

@@ -7,6 +7,7 @@ room (and any room that is not a node) reads UTC.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -138,8 +139,15 @@ def deadline_line(voice: Voice, window: Window) -> Line:
 def per_node_votes(voice: Voice, nodes: Sequence[Node], votes: Mapping[str, Vote]) -> str:
     if not nodes:
         return voice.s(voice._("no nodes"))
+    if len(nodes) > BY_NAME_MAX:  # a thousand names would not fit in one event: counts
+        counted = Counter(votes[n.id] if n.id in votes else None for n in nodes)
+        parts = [f"{words.vote(voice, vote)}: {counted[vote]}" for vote in Vote if counted[vote]]
+        return " · ".join([*parts, f"—: {counted[None]}"] if counted[None] else parts)
     parts = [f"{n.name}: {words.vote(voice, votes[n.id]) if n.id in votes else '—'}" for n in nodes]
     return " · ".join(parts)
+
+
+BY_NAME_MAX = 25  # above this many nodes, lists give counts (or the first ones and "… more")
 
 
 def proposed(

@@ -26,3 +26,19 @@ async def test_a_thousand_nodes_page_by_fifty_and_each_page_fits_an_event(tmp_pa
     size = len(json.dumps(notice_content(first)).encode())
     assert size < 64 * 1024 / 4  # a comfortable margin below the limit
     await net.db.close()
+
+
+async def test_a_window_among_many_nodes_shows_counts_not_every_name(tmp_path: Path) -> None:
+    net = await make_harness(tmp_path, NOW)
+    for index in range(60):
+        await net.run(f"!node register Collective number {index} tz=UTC", room=f"!n{index}:x")
+    await net.run("!window propose 2027-03-20 18:00 UTC; Vigil", room="!n0:x")
+    (window,) = await net.windows.in_states(["proposed"])
+    for index in range(40):
+        await net.run(f"!vote {window.id} yes", room=f"!n{index}:x")
+    await net.run(f"!vote {window.id} no", room="!n41:x")
+    shown = (await net.run(f"!window show {window.id}", room="!n59:x")).reply.plain()
+    assert "yes: 40 · no: 1 · —: 19" in shown, shown
+    assert "… and 35 more." in shown and "Collective number 59:" in shown  # this node first
+    assert shown.count("• ") == 25
+    await net.db.close()
