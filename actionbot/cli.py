@@ -165,9 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default=os.environ.get("ACTIONBOT_DEMO_DIR", "demo-data"))
     demo.add_argument("--port", type=int, default=None)
     demo.set_defaults(func=cmd_demo)
-    from actionbot.cli_roundup import add_commands
+    from actionbot import cli_ops, cli_roundup
 
-    add_commands(sub, _load)
+    cli_roundup.add_commands(sub, _load)
+    cli_ops.add_commands(sub, _load)
     return parser
 
 

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from actionbot.store.db import Database, from_db_time, to_db_time
 
 _SYNC_TOKEN = "sync_token"
+_LAST_SYNC = "last_sync_at"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,9 +96,16 @@ class SessionStore:
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_SYNC_TOKEN,))
         return row["value"] if row else None
 
-    async def save_sync_token(self, token: str) -> None:
-        await self._db.execute(
-            "INSERT INTO kv (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (_SYNC_TOKEN, token),
-        )
+    async def save_sync_token(self, token: str, now: datetime | None = None) -> None:
+        """The token, and when it came (``actionbot status`` shows the last sync)."""
+        async with self._db.transaction() as tx:
+            for key, value in ((_SYNC_TOKEN, token), (_LAST_SYNC, to_db_time(now or _now()))):
+                await tx.execute(
+                    "INSERT INTO kv (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    async def last_sync(self) -> datetime | None:
+        row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_LAST_SYNC,))
+        return from_db_time(row["value"]) if row else None

@@ -1,0 +1,61 @@
+"""``actionbot backup`` gives back a working store; ``actionbot status`` reads it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from actionbot.cli import main
+from actionbot.cli_ops import status
+from actionbot.config import Config, parse_config
+from actionbot.store import Database
+from actionbot.store.session import SessionStore
+
+
+def _config(tmp_path: Path) -> Config:
+    config = parse_config(
+        {
+            "matrix": {"homeserver": "https://h.org", "user_id": "@b:h.org", "password": "pw12"},
+            "store": {"path": str(tmp_path / "store")},
+            "network": {"admission": "open"},
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config)
+    return config
+
+
+async def test_backup_restores_a_working_store_and_status_reads_it(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    db = await Database.open(config.db_path)
+    await SessionStore(db).save_sync_token("s123", datetime(2027, 1, 1, tzinfo=UTC))
+    await db.execute("INSERT INTO kv (key, value) VALUES ('marker', 'kept')")
+    await db.close()
+    (config.crypto_store_path / "keys").mkdir(parents=True)
+    (config.crypto_store_path / "keys" / "device.db").write_bytes(b"olm account")
+    (tmp_path / "config.yaml").write_text(
+        "matrix: {homeserver: 'https://h.org', user_id: '@b:h.org', password: pw12}\n"
+        f"store: {{path: '{config.store_path}'}}\nnetwork: {{admission: open}}\n"
+    )
+    out = tmp_path / "backup.tar.gz"
+    code = await asyncio.to_thread(
+        main, ["backup", "-c", str(tmp_path / "config.yaml"), "--out", str(out)]
+    )
+    assert code == 0 and out.stat().st_mode & 0o077 == 0  # the file is the bot's user's only
+    restored = tmp_path / "restored"
+    with tarfile.open(out) as archive:
+        names = archive.getnames()
+        archive.extractall(restored, filter="data")
+    assert {"actionbot.db", "crypto/keys/device.db", "RESTORE.txt"} <= set(names)
+    with sqlite3.connect(restored / "actionbot.db") as copy:
+        assert copy.execute("SELECT value FROM kv WHERE key = 'marker'").fetchone() == ("kept",)
+    assert (restored / "crypto" / "keys" / "device.db").read_bytes() == b"olm account"
+
+    facts = await status(config)
+    assert facts["last_sync"] == "2027-01-01T00:00:00+00:00"
+    assert facts["planned_reminders"] == 0 and facts["outbox"] == {}
