@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ import aiosqlite
 from actionbot.store.migrations import MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 5  # one wait for a lock held by another process
+LOCK_PATIENCE = 120  # seconds of such waits before a write gives up (and is logged)
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -70,7 +74,7 @@ class Database:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         db = cls(conn, path)
         try:
             await db.migrate(migrations, now=now or datetime.now(UTC))
@@ -135,7 +139,7 @@ class Database:
         at shutdown could leave the shared connection inside an open transaction.
         """
         async with self._lock:
-            if await self._settle("BEGIN IMMEDIATE"):
+            if await self._begin():
                 await self._settle("ROLLBACK")
                 raise asyncio.CancelledError
             try:
@@ -146,6 +150,23 @@ class Database:
             else:
                 if await self._settle("COMMIT"):
                     raise asyncio.CancelledError
+
+    async def _begin(self) -> bool:
+        """BEGIN IMMEDIATE, waiting out a lock held by another process (a backup, an
+        operator's sqlite3 shell): each try waits ``busy_timeout`` (5 s); the bot keeps
+        trying, and says so, for up to ``LOCK_PATIENCE`` instead of crashing."""
+        waited = 0
+        while True:
+            try:
+                return await self._settle("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or waited >= LOCK_PATIENCE:
+                    raise
+                waited += BUSY_TIMEOUT_S
+                log.warning(
+                    "the database is locked by another process; still waiting",
+                    extra={"waited_s": waited},
+                )
 
     async def _settle(self, sql: str) -> bool:
         """Run ``sql`` to completion; return True if we were cancelled while waiting."""

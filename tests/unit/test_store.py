@@ -204,3 +204,31 @@ async def test_nodes_from_before_admission_stay_admitted(tmp_path) -> None:
     (node,) = await NodeStore(new).all()
     assert node.admitted and node.requested_at is None
     await new.close()
+
+
+async def test_a_lock_held_by_another_process_is_waited_out(tmp_path) -> None:
+    """An operator's sqlite3 shell holding a write lock for longer than one busy_timeout:
+    the bot's write waits and then succeeds instead of failing."""
+    import sqlite3 as stdlib_sqlite
+    import threading
+    import time as stdlib_time
+
+    from actionbot.store import Database
+
+    db = await Database.open(tmp_path / "db.sqlite")
+    other = stdlib_sqlite.connect(
+        tmp_path / "db.sqlite", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(6.5, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        began = stdlib_time.monotonic()
+        await db.execute("INSERT INTO kv (key, value) VALUES ('after', 'the lock')")
+        assert stdlib_time.monotonic() - began > 5  # it really waited past one busy_timeout
+        row = await db.fetchone("SELECT value FROM kv WHERE key = 'after'")
+        assert row["value"] == "the lock"
+    finally:  # a failure must not leave a thread holding the test run open
+        release.join()
+        other.close()
+        await db.close()
