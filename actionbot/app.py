@@ -13,10 +13,14 @@ from actionbot.calendars import load_calendar
 from actionbot.compose import Parts, compose
 from actionbot.config import Config
 from actionbot.config.model import handled_retention
+from actionbot.core.keys import MessageKey, MessageKind
+from actionbot.flows.applier import outgoing
+from actionbot.flows.effects import Notice
 from actionbot.gestures import load_files
 from actionbot.matrix.connection import Connection, LoginFailed
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs
+from actionbot.render.system import device_replaced
 from actionbot.store import Database, SessionStore, WindowStore
 
 log = logging.getLogger(__name__)
@@ -98,6 +102,8 @@ class Bot:
                 ready=self.ready,
                 after_first=self._after_first_sync,
             )
+            if connection.replaced is not None:
+                await _announce_new_device(self._parts, config, connection, self.clock())
             return await self._run_parts(self._parts, stop)
         finally:
             if connection is not None:
@@ -124,3 +130,23 @@ class Bot:
         await parts.runner.rebuild()
         await parts.handled.prune(self.clock() - handled_retention(self.config))
         self._sender_task = asyncio.create_task(parts.sender.run(), name="outbox")
+
+
+async def _announce_new_device(
+    parts: Parts, config: Config, connection: Connection, now: datetime
+) -> None:
+    """Tell the coordination room (through the outbox) that the bot has a new device."""
+    replaced = connection.replaced
+    if replaced is None or not config.coordination_room:
+        return
+    room = config.coordination_room
+    voice = parts.runner.ctx.voices.of(await parts.nodes.by_room(room))
+    text = device_replaced(
+        voice,
+        old_device=replaced.old_device,
+        new_device=replaced.new_device,
+        fingerprint=connection.fingerprint,
+        old_deleted=replaced.old_deleted,
+    )
+    key = MessageKey(kind=MessageKind.DEVICE, room=room, event=replaced.new_device)
+    await parts.outbox.enqueue(outgoing(Notice(key=key, room_id=room, reply=text)), now=now)

@@ -67,6 +67,7 @@ class MessageKind(StrEnum):
     RECEIVED = "received"  # ✅ on a report
     ROUNDUP = "roundup"
     REST = "rest"  # the invitation to decompress after a window
+    DEVICE = "device"  # the bot replaced its device (keys lost): told once per new device
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -29,6 +29,7 @@ from nio import AsyncClient, MegolmEvent, SyncResponse
 
 from actionbot.config import Config
 from actionbot.matrix import crypto, media, rooms, sending, session, syncing
+from actionbot.matrix.identity import DeviceReplaced
 from actionbot.matrix.results import (
     NETWORK_ERRORS,
     LoginFailed,
@@ -57,9 +58,13 @@ __all__ = [
 class Connection:
     """A logged-in Matrix client for the bot's account."""
 
-    def __init__(self, client: AsyncClient, *, trust: str) -> None:
+    def __init__(
+        self, client: AsyncClient, *, trust: str, replaced: DeviceReplaced | None = None
+    ) -> None:
         self.client = client
         self.trust = trust
+        # Set when start-up had to replace a device whose keys were lost (see identity.py).
+        self.replaced = replaced
 
     @property
     def user_id(self) -> str:
@@ -80,11 +85,11 @@ class Connection:
     async def open(
         cls, config: Config, sessions: SessionStore, *, now: datetime
     ) -> Connection | LoginFailed:
-        """Restore the saved device, or log in once and save it."""
-        client = await session.open_client(config, sessions, now=now)
-        if isinstance(client, LoginFailed):
-            return client
-        return cls(client, trust=config.trust)
+        """Restore the saved device (replaced if its keys were lost), or log in once."""
+        opened = await session.open_client(config, sessions, now=now)
+        if isinstance(opened, LoginFailed):
+            return opened
+        return cls(opened.client, trust=config.trust, replaced=opened.replaced)
 
     async def close(self) -> None:
         await self.client.close()

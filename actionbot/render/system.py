@@ -118,3 +118,35 @@ def delivery_failed(
             reason=reason,
         )
     )
+
+
+def device_replaced(
+    voice: Voice, *, old_device: str, new_device: str, fingerprint: str, old_deleted: bool
+) -> Reply:
+    """For the coordination room: the bot's encryption keys were lost and it now speaks from
+    a new device, so people know why their client shows a new device and what to resend."""
+    lines: list = [
+        voice._(
+            "🔑 My encryption keys were lost or no longer matched the homeserver's, so I now "
+            "use a new device: {device}, key {key}.",
+            device=code(new_device),
+            key=code(fingerprint),
+        )
+    ]
+    if old_deleted:
+        lines.append(voice._("The old device {device} is deleted.", device=code(old_device)))
+    else:
+        lines.append(
+            voice._(
+                "The old device {device} could not be deleted: the operator should remove it.",
+                device=code(old_device),
+            )
+        )
+    lines.append(
+        voice._(
+            "Messages encrypted only for the old device are lost to me: please send again "
+            "any command I did not answer. If your client shows the new device as unverified, "
+            "verify it."
+        )
+    )
+    return reply(*lines)
