@@ -18,6 +18,7 @@ from actionbot.flows.applier import outgoing
 from actionbot.flows.effects import Notice
 from actionbot.gestures import load_files
 from actionbot.matrix.connection import Connection, LoginFailed
+from actionbot.matrix.cross_signing import CrossSigningKeys
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs
 from actionbot.render.system import device_replaced
@@ -40,6 +41,7 @@ class Bot:
         self.clock = clock
         self.ready = asyncio.Event()  # set after the first handled sync (tests wait on it)
         self._parts: Parts | None = None
+        self._signing_keys: CrossSigningKeys | None = None
         self._sender_task: asyncio.Task[None] | None = None
 
     # Read by tests and tools once the bot runs.
@@ -102,6 +104,8 @@ class Bot:
                 ready=self.ready,
                 after_first=self._after_first_sync,
             )
+            if config.cross_signing:
+                self._signing_keys = await _signing_keys(sessions)
             if connection.replaced is not None:
                 await _announce_new_device(self._parts, config, connection, self.clock())
             return await self._run_parts(self._parts, stop)
@@ -127,6 +131,13 @@ class Bot:
     async def _after_first_sync(self) -> None:
         """Rebuild the jobs and start the outbox, once the first batch is handled."""
         parts = self.parts
+        if self._signing_keys is not None:  # the device's keys were uploaded by now
+            _, in_use = await parts.connection.cross_sign(
+                self._signing_keys, password=self.config.password
+            )
+            if in_use is not self._signing_keys:
+                await SessionStore(parts.db).save_cross_signing_seeds(in_use.seeds)
+                self._signing_keys = in_use
         await parts.runner.rebuild()
         await parts.handled.prune(self.clock() - handled_retention(self.config))
         self._sender_task = asyncio.create_task(parts.sender.run(), name="outbox")
@@ -150,3 +161,13 @@ async def _announce_new_device(
     )
     key = MessageKey(kind=MessageKind.DEVICE, room=room, event=replaced.new_device)
     await parts.outbox.enqueue(outgoing(Notice(key=key, room_id=room, reply=text)), now=now)
+
+
+async def _signing_keys(sessions: SessionStore) -> CrossSigningKeys:
+    """The account's cross-signing keys, made (and stored) at the first start."""
+    seeds = await sessions.cross_signing_seeds()
+    if seeds is not None and len(seeds) == 3:
+        return CrossSigningKeys.from_seeds(*seeds)
+    keys = CrossSigningKeys.generate()
+    await sessions.save_cross_signing_seeds(keys.seeds)
+    return keys

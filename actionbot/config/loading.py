@@ -24,6 +24,12 @@ from actionbot.core.servers import server_of
 
 ENV_PASSWORD = "ACTIONBOT_PASSWORD"
 ENV_ACCESS_TOKEN = "ACTIONBOT_ACCESS_TOKEN"
+# Secrets in files (Docker secrets, systemd credentials): the ``*_FILE`` convention.
+SECRET_FILES = (
+    ("password", "password_file", ENV_PASSWORD + "_FILE"),
+    ("access_token", "access_token_file", ENV_ACCESS_TOKEN + "_FILE"),
+)
+MAX_SECRET_BYTES = 4096
 
 
 def load_config(
@@ -68,6 +74,7 @@ def parse_config(
     for env_name, attr in ((ENV_PASSWORD, "password"), (ENV_ACCESS_TOKEN, "access_token")):
         if env.get(env_name):
             values[attr] = env[env_name]
+    _read_secret_files(values, env, errors, base_dir)
 
     _check_required(values, errors)
     _check_consistent(values, errors)
@@ -115,6 +122,38 @@ def _read_section(
             values[fields[key].attr] = checked
 
 
+def _read_secret_files(
+    values: dict[str, Any], env: Mapping[str, str], errors: list[ConfigError], base_dir: Path | None
+) -> None:
+    """``matrix.password_file`` / ``ACTIONBOT_PASSWORD_FILE`` (and the same for the token):
+    the secret is read from the file, so it never sits in the config or the environment."""
+    for attr, key, env_name in SECRET_FILES:
+        where = f"matrix.{key}"
+        file = values.pop(key, None)
+        if env.get(env_name):
+            file, where = Path(env[env_name]).expanduser(), env_name
+        if file is None:
+            continue
+        if base_dir is not None and not file.is_absolute():
+            file = base_dir / file
+        try:
+            with file.open("rb") as handle:
+                data = handle.read(MAX_SECRET_BYTES + 1)
+        except OSError as exc:
+            errors.append(ConfigError(path=where, message=f"cannot read {file}: {exc.strerror}"))
+            continue
+        try:
+            secret = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            secret = ""
+        if not secret or len(data) > MAX_SECRET_BYTES or "\n" in secret:
+            errors.append(
+                ConfigError(path=where, message=f"{file} must hold one line of UTF-8 text")
+            )
+            continue
+        values[attr] = secret
+
+
 def _unknown(path: str, key: str, known: list[str]) -> ConfigError:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(known)})"
@@ -136,7 +175,8 @@ def _check_required(values: dict[str, Any], errors: list[ConfigError]) -> None:
             ConfigError(
                 path="matrix.password",
                 message=f"missing: give matrix.password or matrix.access_token "
-                f"(or set {ENV_PASSWORD} / {ENV_ACCESS_TOKEN})",
+                f"(or their *_file, or set {ENV_PASSWORD} / {ENV_ACCESS_TOKEN} or "
+                f"{ENV_PASSWORD}_FILE / {ENV_ACCESS_TOKEN}_FILE)",
             )
         )
 

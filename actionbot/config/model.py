@@ -22,6 +22,7 @@ class Config:
     password: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     device_name: str = "actionbot"
+    cross_signing: bool = True  # the bot cross-signs its own device (see cross_signing.py)
     allowed_servers: tuple[str, ...] = ()
     trust: str = "tofu"
     command_prefix: str = "!"

@@ -51,6 +51,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "user_id": Field("user_id", user_id, required=True),
         "password": Field("password", nonempty),
         "access_token": Field("access_token", nonempty),
+        # Docker/systemd secrets: a file holding the secret (read at start, newline cut).
+        "password_file": Field("password_file", path),
+        "access_token_file": Field("access_token_file", path),
+        "cross_signing": Field("cross_signing", boolean),
         "device_name": Field("device_name", nonempty),
         "allowed_servers": Field("allowed_servers", list_of(server)),
         "trust": Field("trust", choice(TRUST_POLICIES)),

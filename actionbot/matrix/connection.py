@@ -28,7 +28,7 @@ from typing import Any
 from nio import AsyncClient, MegolmEvent, SyncResponse
 
 from actionbot.config import Config
-from actionbot.matrix import crypto, media, rooms, sending, session, syncing
+from actionbot.matrix import cross_signing, crypto, media, rooms, sending, session, syncing
 from actionbot.matrix.identity import DeviceReplaced
 from actionbot.matrix.results import (
     NETWORK_ERRORS,
@@ -120,6 +120,13 @@ class Connection:
     def try_decrypt(self, event: MegolmEvent) -> Any | None:
         """Decrypt an event whose key may have arrived since; None if still unreadable."""
         return crypto.try_decrypt(self.client, event)
+
+    async def cross_sign(
+        self, keys: cross_signing.CrossSigningKeys, *, password: str | None
+    ) -> tuple[cross_signing.Outcome, cross_signing.CrossSigningKeys]:
+        """Have the server show this device signed by the account's self-signing key
+        (returns the keys in use: new ones if the account's identity had to be replaced)."""
+        return await cross_signing.ensure(self.client, keys, password=password)
 
     # --- rooms (rooms.py) ------------------------------------------------------------------
 

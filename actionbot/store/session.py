@@ -11,6 +11,7 @@ harmless because handled events are recorded (see ``EventLog``).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from actionbot.store.db import Database, from_db_time, to_db_time
 
 _SYNC_TOKEN = "sync_token"
 _LAST_SYNC = "last_sync_at"
+_CROSS_SIGNING = "secret:cross-signing"
 
 
 def _now() -> datetime:
@@ -91,6 +93,18 @@ class SessionStore:
             row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
         assert row is not None
         return bytes.fromhex(row["value"])
+
+    async def cross_signing_seeds(self) -> tuple[bytes, ...] | None:
+        """The private seeds of the account's cross-signing keys (see cross_signing.py)."""
+        row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_CROSS_SIGNING,))
+        return tuple(bytes.fromhex(seed) for seed in json.loads(row["value"])) if row else None
+
+    async def save_cross_signing_seeds(self, seeds: tuple[bytes, ...]) -> None:
+        await self._db.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (_CROSS_SIGNING, json.dumps([seed.hex() for seed in seeds])),
+        )
 
     async def sync_token(self) -> str | None:
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_SYNC_TOKEN,))

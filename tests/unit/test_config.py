@@ -97,6 +97,37 @@ def test_secrets_can_come_from_the_environment(tmp_path) -> None:
     assert isinstance(config, Config) and config.password == "from-env"
 
 
+def test_secrets_can_come_from_files(tmp_path) -> None:
+    """Docker secrets and systemd credentials: the secret in a file, named in the config
+    (relative to it) or by ``ACTIONBOT_PASSWORD_FILE``; a trailing newline is cut."""
+    raw = {
+        "matrix": {k: v for k, v in BASE["matrix"].items() if k != "password"},
+        "bot": BASE["bot"],
+        "store": {"path": str(tmp_path / "store")},
+    }
+    (tmp_path / "pw").write_text("from-a-file\n")
+    raw["matrix"]["password_file"] = "pw"
+    config = parse_config(raw, env={}, base_dir=tmp_path)
+    assert isinstance(config, Config) and config.password == "from-a-file"
+    assert "from-a-file" not in repr(config)
+    (tmp_path / "token").write_text("syt_token")
+    config = parse_config(
+        {**raw, "matrix": {**BASE["matrix"], "password": None}},
+        env={"ACTIONBOT_ACCESS_TOKEN_FILE": str(tmp_path / "token")},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config) and config.access_token == "syt_token"
+
+    raw["matrix"]["password_file"] = "missing"
+    assert any("matrix.password_file: cannot read" in e for e in _errors(raw, tmp=tmp_path))
+    for bad in (b"", b"two\nlines", b"\xff\xfe", b"x" * 5000):
+        (tmp_path / "bad").write_bytes(bad)
+        raw["matrix"]["password_file"] = "bad"
+        assert any("one line of UTF-8" in e for e in _errors(raw, tmp=tmp_path)), bad
+    errors = _errors(raw, env={"ACTIONBOT_PASSWORD_FILE": str(tmp_path / "nope")}, tmp=tmp_path)
+    assert any(e.startswith("ACTIONBOT_PASSWORD_FILE: cannot read") for e in errors), errors
+
+
 def test_unusable_store_path_is_reported(tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
