@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -70,7 +71,15 @@ class Bot:
     async def run(self, stop: asyncio.Event) -> int:
         """Run until ``stop`` is set. Returns a process exit code."""
         config = self.config
-        db = await Database.open(config.db_path)
+        try:
+            db = await Database.open(config.db_path, writable=True)
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            log.error(
+                "cannot use the database: check that the file, its folder and the disk are "
+                "writable by the bot's user",
+                extra={"path": str(config.db_path), "error": str(exc)},
+            )
+            return 2
         sessions = SessionStore(db)
         connection: Connection | None = None
         try:

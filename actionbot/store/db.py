@@ -62,8 +62,13 @@ class Database:
         *,
         migrations: Sequence[Migration] = MIGRATIONS,
         now: datetime | None = None,
+        writable: bool = False,
     ) -> Database:
-        """Open (creating if needed, owner-only permissions) and migrate the database."""
+        """Open (creating if needed, owner-only permissions) and migrate the database.
+
+        ``writable``: prove now that a write goes through (the bot), so a read-only file,
+        folder or disk stops start-up with a clear reason instead of failing later, at the
+        first vote or reminder. Raises :class:`sqlite3.Error` or :class:`OSError`."""
         path = str(path)
         if path != ":memory:":
             await asyncio.to_thread(_create_private_file, Path(path))
@@ -78,6 +83,12 @@ class Database:
         db = cls(conn, path)
         try:
             await db.migrate(migrations, now=now or datetime.now(UTC))
+            if writable:
+                await db.execute(
+                    "INSERT INTO kv (key, value) VALUES ('opened_at', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (to_db_time(now or datetime.now(UTC)),),
+                )
         except BaseException:
             await conn.close()  # a failed migration must not leak the connection's thread
             raise

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import tarfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from actionbot.cli import main
 from actionbot.cli_ops import status
@@ -59,3 +63,65 @@ async def test_backup_restores_a_working_store_and_status_reads_it(tmp_path: Pat
     facts = await status(config)
     assert facts["last_sync"] == "2027-01-01T00:00:00+00:00"
     assert facts["planned_reminders"] == 0 and facts["outbox"] == {}
+
+
+def _make_read_only(path: Path) -> Callable[[], None] | None:
+    """Read-only even for root (who ignores file modes): the immutable attribute; for
+    anyone else, the mode. Returns the undo, or None if this machine cannot do it."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if done.returncode != 0:
+        return None
+    return lambda: subprocess.run(["chattr", "-i", str(path)], check=False) and None
+
+
+def test_a_read_only_database_stops_start_up_with_a_clear_reason(tmp_path: Path) -> None:
+    """Found at start, not at the first vote: exit code 2 and a log naming the cause,
+    before any network call."""
+    import os
+    import subprocess
+    import sys
+
+    config = _config(tmp_path)
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(
+        json.dumps(
+            {
+                "matrix": {
+                    "homeserver": "http://127.0.0.1:9",  # never reached
+                    "user_id": "@b:h.org",
+                    "password": "pw12",
+                },
+                "store": {"path": str(config.store_path)},
+                "network": {"admission": "open"},
+            }
+        )
+    )
+    config.store_path.mkdir(parents=True)
+
+    async def make() -> None:
+        await (await Database.open(config.db_path)).close()
+
+    asyncio.run(make())
+    undo = _make_read_only(config.db_path)
+    if undo is None:
+        pytest.skip("this machine cannot make a file read-only for root (no chattr +i)")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "actionbot", "run", "-c", str(config_file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ},
+        )
+    finally:
+        undo()
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, (done.returncode, output[-2000:])
+    assert "cannot use the database" in output and "readonly" in output, output[-2000:]
+    assert "Traceback" not in output
