@@ -139,6 +139,8 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
             key=MessageKey(kind=MessageKind.ANNOUNCE, event=ctx.event_id),
             room_id=coordination,
             reply=news,
+            # Ten quick renames make one notice with the last details.
+            coalesce=f"node:{stored.id}" if stored.admitted and existing is not None else None,
         )
         # A ✅ or ❌ reaction to the request's notice admits or refuses it.
         record = RecordRequestNotice(message_key=notice.key, node_id=stored.id)

@@ -57,6 +57,13 @@ class OutgoingMessage:
     # Sent at or after ``late_at``, ``late_content`` goes instead (it says "sent late").
     late_at: datetime | None = None
     late_content: dict[str, Any] | None = None
+    # News that a newer message about the same thing replaces while it waits (a node's
+    # details, a node's vote): held ``COALESCE_HOLD`` so quick repeats become one message.
+    coalesce: str | None = None
+
+
+# How long coalescable news waits for a newer version of itself before it is sent.
+COALESCE_HOLD = timedelta(seconds=20)
 
 
 @dataclass(frozen=True, kw_only=True)

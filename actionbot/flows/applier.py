@@ -59,6 +59,7 @@ def outgoing(message: Message) -> OutgoingMessage:
             useful_until=message.useful_until,
             late_at=message.late_at,
             late_content=late,
+            coalesce=message.coalesce,
         )
     if isinstance(message, PollStart):
         return OutgoingMessage(

@@ -76,12 +76,15 @@ class FlowContext:
         render: Callable[[Voice], Reply],
         *,
         skip: str | None = None,
+        coalesce: str | None = None,
     ) -> tuple[Notice, ...]:
-        """One notice for the coordination room (none if there is none, or it acted)."""
+        """One notice for the coordination room (none if there is none, or it acted);
+        ``coalesce``: a newer notice about the same thing replaces it while it waits."""
         room = self.settings.coordination_room
         if not room or room == skip:
             return ()
-        return (Notice(key=key, room_id=room, reply=render(self.coordination_voice(nodes))),)
+        reply = render(self.coordination_voice(nodes))
+        return (Notice(key=key, room_id=room, reply=reply, coalesce=coalesce),)
 
     def broadcast(
         self,

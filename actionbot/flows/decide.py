@@ -173,7 +173,10 @@ def vote(
     effects = Effects(
         changes=(SetVote(window_id=window.id, node_id=node.id, vote=choice, via=via),)
     )
+    decision = decide(updated, nodes=len(nodes), rule=ctx.settings.rule, deadline_passed=False)
     if votes.get(node.id) != choice:
+        # A node changing its mind again and again makes one notice, the last word
+        # (held briefly, unless this vote decides: then the news goes at once).
         effects += Effects(
             messages=ctx.to_coordination(
                 MessageKey(kind=MessageKind.VOTE, event=event_id),
@@ -182,9 +185,9 @@ def vote(
                     voice, window=window, node=node, choice=choice, nodes=nodes, votes=updated
                 ),
                 skip=node.room_id,
+                coalesce=f"vote:{window.id}:{node.id}" if decision.approved is None else None,
             )
         )
-    decision = decide(updated, nodes=len(nodes), rule=ctx.settings.rule, deadline_passed=False)
     if decision.approved is None:
         return VoteResult(effects=effects, window=window, decision=None, votes=updated)
     skip = node.room_id if via == "command" else None

@@ -61,6 +61,7 @@ class Notice:
     useful_until: datetime | None = None  # retried through outages until then
     late_at: datetime | None = None  # sent from then on, ``late_reply`` goes instead
     late_reply: Reply | None = None
+    coalesce: str | None = None  # a newer notice with the same value replaces it (outbox)
 
 
 @dataclass(frozen=True, kw_only=True)

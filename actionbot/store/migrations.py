@@ -317,4 +317,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE outbox ADD COLUMN late_content TEXT",
         ),
     ),
+    Migration(
+        version=14,
+        description="outbox: repeated news coalesced (the newest waiting one wins)",
+        statements=(
+            "ALTER TABLE outbox ADD COLUMN coalesce TEXT",
+            "CREATE INDEX outbox_coalesce ON outbox (room_id, coalesce) "
+            "WHERE coalesce IS NOT NULL AND status = 'pending'",
+        ),
+    ),
 )

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from actionbot.core.outbox import OutboxRow, OutgoingMessage, Status
+from actionbot.core.outbox import COALESCE_HOLD, OutboxRow, OutgoingMessage, Status
 from actionbot.store.db import Database, from_db_time, to_db_time
 
 
@@ -20,13 +20,30 @@ def _new_txn_id() -> str:
 async def insert_message(
     tx: aiosqlite.Connection, message: OutgoingMessage, *, now: datetime
 ) -> bool:
-    """Insert a pending row inside an open transaction; False if the key already exists."""
+    """Insert a pending row inside an open transaction; False if the key already exists.
+
+    A coalescable message replaces a waiting one about the same thing in the same room:
+    the older row is skipped and emptied (its key stays taken, so a replay adds nothing),
+    and the new one waits ``COALESCE_HOLD`` for a newer version of itself in turn."""
     stamp = to_db_time(now)
+    due = stamp
+    if message.coalesce is not None:
+        exists = await tx.execute("SELECT 1 FROM outbox WHERE key = ?", (message.key,))
+        if await exists.fetchone() is not None:
+            return False
+        await tx.execute(
+            """UPDATE outbox SET status = 'skipped', last_error = 'replaced by newer news',
+                   content = '{}', late_content = NULL, updated_at = ?
+               WHERE room_id = ? AND coalesce = ? AND status = 'pending'""",
+            (stamp, message.room_id, message.coalesce),
+        )
+        due = to_db_time(now + COALESCE_HOLD)
     cur = await tx.execute(
         """INSERT OR IGNORE INTO outbox
                (id, key, room_id, event_type, content, status, txn_id, attempts,
-                next_attempt_at, created_at, updated_at, useful_until, late_at, late_content)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, ?, ?, ?)""",
+                next_attempt_at, created_at, updated_at, useful_until, late_at, late_content,
+                coalesce)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, ?, ?, ?, ?)""",
         (
             secrets.token_hex(8),
             message.key,
@@ -34,7 +51,7 @@ async def insert_message(
             message.event_type,
             json.dumps(message.content, ensure_ascii=False),
             _new_txn_id(),
-            stamp,
+            due,
             stamp,
             stamp,
             to_db_time(message.useful_until) if message.useful_until else None,
@@ -42,6 +59,7 @@ async def insert_message(
             json.dumps(message.late_content, ensure_ascii=False)
             if message.late_content is not None
             else None,
+            message.coalesce,
         ),
     )
     return cur.rowcount == 1

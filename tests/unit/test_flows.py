@@ -135,6 +135,10 @@ def test_vote_table(
     )
     assert (COORD in rooms(result.effects, MessageKind.VOTE)) is coordination_told
     assert (result.decision.approved if result.decision else None) == decided
+    # A vote that decides is news at once; one that does not waits for a change of mind.
+    for notice in (m for m in result.effects.messages if m.key.kind is MessageKind.VOTE):
+        expected = None if decided else f"vote:{w.id}:{node_.id}"
+        assert notice.coalesce == expected
     if decided:
         told = rooms(result.effects, MessageKind.DECIDED)
         assert (node_.room_id not in told) is acting_room_skipped

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actionbot.core.nodes import Node
-from actionbot.core.outbox import OutgoingMessage, Status
+from actionbot.core.outbox import COALESCE_HOLD, OutgoingMessage, Status
 from actionbot.store import Database, EventLog, NameTaken, NodeStore, OutboxStore
 from actionbot.store.db import from_db_time, to_db_time
 from actionbot.store.migrations import MIGRATIONS, Migration
@@ -125,6 +125,35 @@ async def test_outbox_keys_are_unique_and_states_advance(db) -> None:
     stored = await outbox.by_key("reply:$1")
     assert stored.status is Status.SENT and stored.event_id == "$ev" and stored.attempts == 2
     assert (await outbox.status_counts())["sent"] == 1
+
+
+async def test_repeated_news_is_coalesced_while_it_waits(db) -> None:
+    """Ten renames in a minute make one notice with the last details: each newer message
+    replaces the waiting one (skipped and emptied, its key kept), sent after the hold."""
+    outbox = OutboxStore(db)
+
+    def news(n: int, room: str = "!coord:x", about: str = "node:k") -> OutgoingMessage:
+        return OutgoingMessage(
+            key=f"announce:${n}", room_id=room, content={"body": f"v{n}"}, coalesce=about
+        )
+
+    for n in range(10):
+        assert await outbox.enqueue(news(n), now=NOW + timedelta(seconds=n))
+    assert await outbox.enqueue(news(10, about="node:other"), now=NOW)
+    assert await outbox.enqueue(news(11, room="!elsewhere:x"), now=NOW)
+    assert not await outbox.enqueue(news(3), now=NOW + timedelta(seconds=20))  # a replay
+
+    assert await outbox.due(now=NOW) == []  # held for newer news
+    due = await outbox.due(now=NOW + timedelta(seconds=9) + COALESCE_HOLD)
+    assert sorted(r.content["body"] for r in due) == ["v10", "v11", "v9"]
+    older = await outbox.by_key("announce:$3")
+    assert older.status is Status.SKIPPED and older.content == {}
+
+    # Once sent, news is history: a newer version is a new message.
+    last = next(r for r in due if r.content["body"] == "v9")
+    await outbox.mark_sent(last.id, event_id="$sent", now=NOW + timedelta(minutes=1))
+    assert await outbox.enqueue(news(12), now=NOW + timedelta(minutes=2))
+    assert (await outbox.by_key("announce:$9")).status is Status.SENT
 
 
 async def test_handled_event_is_recorded_once_with_its_messages(db) -> None:
