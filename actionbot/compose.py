@@ -96,7 +96,7 @@ def compose(
     notify = sender.notify
     windows = WindowStore(db)
     handled = EventLog(db)
-    scheduler = Scheduler()
+    scheduler = Scheduler(clock)
 
     async def read_room(room_id: str) -> RoomState:
         members = connection.members(room_id)

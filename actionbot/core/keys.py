@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     HANDOVER_SOON = "handover-soon"  # the day-before reminder
     ROUNDUP = "roundup"  # the grace period after a window ends: a draft roundup
     PURGE = "purge"  # old photos deleted
+    HORIZON = "horizon"  # the next reminders get their timers (see scheduler.py)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from actionbot.core.nodes import Node
 from actionbot.core.windows import Window
+from actionbot.core.zones import zone_info
 
 PLAN = re.compile(r"(\d{1,2})d\s+([01]?\d|2[0-3]):([0-5]\d)")
 DEFAULT = "2d 19:00"
@@ -42,7 +42,7 @@ def parse_rest(text: str) -> RestPlan | str | None:
 
 
 def gathering(window: Window, node: Node, plan: RestPlan) -> datetime:
-    zone = ZoneInfo(node.timezone)
+    zone = zone_info(node.timezone)
     end = (window.node_start(node)[0] + window.duration).astimezone(zone)
     day = end.date() + timedelta(days=plan.days)
     return datetime.combine(day, plan.at, tzinfo=zone)

@@ -12,7 +12,6 @@ wall time that happens twice takes the first occurrence. Either way a note says 
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -29,7 +28,7 @@ from actionbot.core.when import (
     When,
     WhenError,
 )
-from actionbot.core.zones import LOCAL, localize
+from actionbot.core.zones import LOCAL, localize, zone_info
 
 # How far ahead a window may be planned: far enough for any campaign, near enough that
 # date arithmetic never overflows.
@@ -63,7 +62,7 @@ class Timing:
             day = self.local_date
         else:
             assert self.anchor is not None
-            day = self.anchor.astimezone(zoneinfo.ZoneInfo(zone)).date()
+            day = self.anchor.astimezone(zone_info(zone)).date()
         return localize(day, self.local_time, zone)
 
 
@@ -142,7 +141,7 @@ def _resolve(
         month, day_of_month = entry.month, entry.day
         label = entry.title + (f" ({entry.year})" if entry.year else "")
     clock = when.at or default_at
-    local_today = now.astimezone(zoneinfo.ZoneInfo(proposer_zone)).date()
+    local_today = now.astimezone(zone_info(proposer_zone)).date()
     # Without a year: the first occurrence still ahead. Start a year back, because a time
     # given in another zone (e.g. 01-01 00:30 UTC, proposed from UTC-11 on 31 December)
     # may belong to a year that is not the proposer's local year.
@@ -175,7 +174,7 @@ def _lunar(when: Lunar, *, now: datetime, proposer_zone: str) -> Timing | WhenEr
                 result = _past(result.node_start(proposer_zone)[0], now)
         else:
             zone = when.at.zone or proposer_zone
-            day = moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
+            day = moment.astimezone(zone_info(zone)).date()
             result = _place(day, when.at, proposer_zone, "", now)
             if isinstance(result, Timing):
                 result = replace(result, anchor=moment)

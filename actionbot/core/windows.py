@@ -82,7 +82,16 @@ class Window:
         return self.timing.node_start(node.timezone)
 
     def starts(self, nodes: Iterable[Node]) -> dict[str, datetime]:
-        return {node.id: self.node_start(node)[0] for node in nodes}
+        """Each node's start; computed once per zone (a thousand nodes share a few dozen)."""
+        timing = self.timing
+        by_zone: dict[str, datetime] = {}
+        out = {}
+        for node in nodes:
+            start = by_zone.get(node.timezone)
+            if start is None:
+                start = by_zone[node.timezone] = timing.node_start(node.timezone)[0]
+            out[node.id] = start
+        return out
 
     def _local_starts(self, nodes: Iterable[Node]) -> list[datetime]:
         # With no nodes yet, a local window is placed in UTC so it still has an end.

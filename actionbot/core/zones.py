@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.core import get_global
 
@@ -86,6 +86,15 @@ def longest_zone(words: list[str], start: int, most: int = 3) -> tuple[str, int]
     return None
 
 
+@lru_cache(maxsize=4096)
+def zone_info(key: str) -> zoneinfo.ZoneInfo:
+    """The zone object, kept: zoneinfo's own strong cache holds only 8 zones, so a network
+    spanning more reloaded the zone file for each node's start (millions of reads at
+    1,000 nodes)."""
+    return zoneinfo.ZoneInfo(key)
+
+
+@lru_cache(maxsize=65536)
 def localize(day: date, clock: time, zone: str) -> tuple[datetime, Note | None]:
     """The UTC instant of a wall-clock time in ``zone``, resolving DST gaps and overlaps.
 
@@ -94,7 +103,7 @@ def localize(day: date, clock: time, zone: str) -> tuple[datetime, Note | None]:
     first), or two instants neither of which shows it (gap: take the later one, which is
     the wall time moved forward by the gap).
     """
-    tz = zoneinfo.ZoneInfo(zone)
+    tz = zone_info(zone)
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)

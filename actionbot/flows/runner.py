@@ -309,8 +309,21 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
             await self.remind_handover(job.id.rota)
         elif job.id.kind is JobKind.ROUNDUP:
             await self.draft_roundup(job.id.window)
+        elif job.id.kind is JobKind.HORIZON:
+            for next_job in await self.horizon_jobs():
+                self.applier.scheduler.at(next_job)
         elif job.reminder is not None:
             await self.fire_reminder(job)
+
+    async def horizon_jobs(self) -> list[Job]:
+        """Timers for the reminders due within the scheduler's horizon, and the job that
+        loads the next ones half a horizon from now."""
+        now, horizon = self.clock(), self.applier.scheduler.horizon
+        due = await self.windows.planned_reminders(before=now + horizon)
+        return [
+            *(reminder_job(item) for item in due),
+            Job(id=JobId(kind=JobKind.HORIZON), at=now + horizon / 2),
+        ]
 
     async def fire_reminder(self, job: Job) -> None:
         item = job.reminder
@@ -358,7 +371,7 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
             end = window.last_end(nodes)
             if end is not None:
                 jobs.append(Job(id=JobId(kind=JobKind.END, window=window.id), at=end))
-        jobs += [reminder_job(item) for item in await self.windows.planned_reminders()]
+        jobs += await self.horizon_jobs()
         requests = await self.nodes.requests()
         jobs += [node_flows.expiry_job(self.ctx, request) for request in requests]
         if self.ctx.settings.admission == "vote":
@@ -372,7 +385,8 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
         now = self.clock()
         for rota in await self.rotations.all():
             jobs += rota_jobs(rota, now)
-        for window in await self.windows.in_states([State.APPROVED, State.DONE]):
+        grace_start = now - self.ctx.settings.report_grace
+        for window in await self.windows.ending_after([State.APPROVED, State.DONE], grace_start):
             jobs += [j for j in self.draft_job(window, nodes).schedule if j.at > now]
         for job in jobs:
             self.applier.scheduler.at(job)

@@ -22,6 +22,7 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
 
+from actionbot.core.zones import zone_info
 from actionbot.render.languages import babel_locale
 from actionbot.render.reply import Line, Span
 
@@ -88,7 +89,7 @@ class Voice:
     # --- time ------------------------------------------------------------------------------
 
     def _tz(self, zone: str | None) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(zone or self.zone)
+        return zone_info(zone or self.zone)
 
     def day(self, value: date) -> str:
         """A date in words: ``Monday, November 9, 2026`` / ``понеділок, 9 листопада 2026 р.``"""

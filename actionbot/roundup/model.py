@@ -11,6 +11,7 @@ from typing import Any
 from actionbot.core.nodes import Node
 from actionbot.core.reports import Report
 from actionbot.core.windows import Window
+from actionbot.core.zones import zone_info
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +109,4 @@ def build(
 
 
 def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
+    return zone_info(name)

@@ -17,7 +17,7 @@ from actionbot.core.notes import Note
 from actionbot.core.polls import PollRef
 from actionbot.core.reminders import Kind, PlannedReminder
 from actionbot.core.windows import State, Window
-from actionbot.store.db import Database, from_db_time
+from actionbot.store.db import Database, from_db_time, to_db_time
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -116,11 +116,33 @@ class WindowStore:
 
     # --- reminders ---------------------------------------------------------------------------
 
-    async def planned_reminders(self) -> list[PlannedReminder]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM reminders WHERE status = 'planned' ORDER BY due_at"
-        )
+    async def planned_reminders(self, before: datetime | None = None) -> list[PlannedReminder]:
+        """Reminders still to send; due before ``before`` if given (indexed)."""
+        if before is None:
+            rows = await self._db.fetchall(
+                "SELECT * FROM reminders WHERE status = 'planned' ORDER BY due_at"
+            )
+        else:
+            rows = await self._db.fetchall(
+                "SELECT * FROM reminders WHERE status = 'planned' AND due_at < ? ORDER BY due_at",
+                (to_db_time(before),),
+            )
         return [_row_to_reminder(r) for r in rows]
+
+    async def ending_after(self, states: Iterable[State], instant: datetime) -> list[Window]:
+        """Windows in ``states`` that may end after ``instant`` — a superset (two days of
+        margin for the zones of a wave), so start-up does not compute every past window's
+        per-node ends."""
+        wanted = [str(s) for s in states]
+        marks = ",".join("?" * len(wanted))
+        rows = await self._db.fetchall(
+            f"""SELECT * FROM windows WHERE state IN ({marks})
+                AND julianday(COALESCE(start_at, anchor_at, local_date))
+                    + duration_s / 86400.0 + 2 >= julianday(?)
+                ORDER BY created_at""",
+            (*wanted, to_db_time(instant)),
+        )
+        return [_row_to_window(r) for r in rows]
 
     async def reminders_of(self, window_id: str) -> list[tuple[PlannedReminder, str, str | None]]:
         rows = await self._db.fetchall(

@@ -47,6 +47,7 @@ class FakeScheduler:
     def __init__(self) -> None:
         self.jobs: dict[str, tuple[datetime, Job]] = {}
         self.runner: Runner | None = None
+        self.horizon = timedelta(days=3650)  # every reminder, unless a test says otherwise
 
     def at(self, job: Job) -> None:
         self.jobs[job.id.text()] = (job.at, job)
@@ -244,9 +245,46 @@ async def test_rebuild_recreates_every_job(env) -> None:
     await approve_all(coordinator, nodes, approved)
     before = scheduler.job_ids()
     scheduler.jobs.clear()
-    assert await coordinator.rebuild() == len(before)
-    assert scheduler.job_ids() == before
+    assert await coordinator.rebuild() == len(before) + 1
+    assert [j for j in scheduler.job_ids() if j != "horizon"] == before
     assert f"deadline:{proposed.id}" in before
+
+
+async def test_only_reminders_within_the_horizon_get_timers(env) -> None:
+    """Start-up loads the reminders due within the horizon; the horizon job, every half
+    horizon, loads the next ones from the database (so none is missed, none is held in
+    memory weeks ahead)."""
+    coordinator, scheduler, clock, _outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 UTC; Far")
+    await approve_all(coordinator, nodes, window)
+    scheduler.horizon = timedelta(hours=2)
+    scheduler.jobs.clear()
+    await coordinator.rebuild()
+    assert not [j for j in scheduler.job_ids() if j.startswith("reminder:")]
+    assert scheduler.jobs["horizon"][0] == clock.now + timedelta(hours=1)
+
+    clock.now = datetime(2027, 3, 10, 16, 30, tzinfo=UTC)  # 1 h before the "1h" reminders
+    await scheduler.run("horizon")
+    reminders = [j for j in scheduler.job_ids() if j.startswith("reminder:")]
+    # 17:00 and 18:00 are within two hours; the end at 19:00 is not yet.
+    assert reminders == sorted(
+        f"reminder:{window.id}:{n}:{o}" for n in ("kyiv1", "lima1") for o in ("1h", "start")
+    )
+    assert scheduler.jobs["horizon"][0] == clock.now + timedelta(hours=1)
+
+
+def test_the_scheduler_leaves_far_reminders_to_the_database() -> None:
+    from actionbot.core.keys import JobId, JobKind
+    from actionbot.scheduler import Scheduler
+
+    scheduler = Scheduler(lambda: T0, horizon=timedelta(hours=2))
+    near = JobId(kind=JobKind.REMINDER, window="w", node="n", offset="1h")
+    far = JobId(kind=JobKind.REMINDER, window="w", node="n", offset="start")
+    deadline = JobId(kind=JobKind.DEADLINE, window="w")
+    scheduler.at(Job(id=near, at=T0 + timedelta(hours=1)))
+    scheduler.at(Job(id=far, at=T0 + timedelta(hours=3)))
+    scheduler.at(Job(id=deadline, at=T0 + timedelta(days=30)))
+    assert scheduler.job_ids() == sorted([near, deadline], key=lambda j: j.text())
 
 
 async def test_cancel_tells_every_node_and_drops_jobs(env) -> None:

@@ -148,3 +148,30 @@ async def test_one_voice_per_node(store) -> None:
             [SetVote(window_id="w1abc", node_id=node_id, vote=vote, via=via)], [], now=NOW
         )
     assert await windows.votes("w1abc") == {"n1": Vote.YES, "n2": Vote.BLOCK}
+
+
+async def test_start_up_reads_only_windows_that_may_still_end_ahead(store) -> None:
+    """A two-year-old window is not read at start (its per-node ends cost a thousand zone
+    computations each); one that ended within the margin, or a wave, is."""
+    windows, _outbox, changes = store
+    kept = [
+        make_window(id="recent", start=NOW - timedelta(days=2), state=State.DONE),
+        make_window(id="ahead", start=NOW + timedelta(days=2), state=State.APPROVED),
+        make_window(
+            id="wave",
+            mode="local",
+            start=None,
+            local_time=time(23, 0),
+            local_date=(NOW - timedelta(days=2)).date(),
+            state=State.DONE,
+        ),
+    ]
+    old = make_window(id="old", start=NOW - timedelta(days=700), state=State.DONE)
+    long_one = make_window(
+        id="long", start=NOW - timedelta(days=20), duration=timedelta(days=19), state=State.DONE
+    )
+    for window in [*kept, old, long_one]:
+        assert await changes.apply([CreateWindow(window=window, proposer_hash="h")], [], now=NOW)
+    found = await windows.ending_after([State.DONE, State.APPROVED], NOW - timedelta(days=1))
+    assert sorted(w.id for w in found) == sorted(["recent", "ahead", "wave", "long"])
+    assert "old" not in {w.id for w in found}
