@@ -95,19 +95,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         server.stop()
 
 
-async def _windows_json(config: Config) -> list[dict]:
+async def _print_windows(config: Config, *, as_json: bool, per_node: bool) -> None:
+    """Stream every window to standard output, a page at a time: a JSON array (per-node
+    starts only when asked), or one line each."""
     from actionbot.store import Database, NodeStore, WindowStore
 
     db = await Database.open(config.db_path)
+    out = sys.stdout
     try:
-        nodes = await NodeStore(db).all()
+        nodes = await NodeStore(db).all() if per_node else []
         store = WindowStore(db)
-        out = []
-        for window in await store.all():
-            record = window.to_json(nodes)
-            record["votes"] = {k: str(v) for k, v in (await store.votes(window.id)).items()}
-            out.append(record)
-        return out
+        first = True
+        if as_json:
+            out.write("[")
+        async for page in store.pages():
+            votes = await store.votes_of([w.id for w in page]) if as_json else {}
+            for window in page:
+                record = window.to_json(nodes, per_node=per_node)
+                if not as_json:
+                    out.write(f"{record['id']}  {record['state']:<9} ")
+                    out.write(f"{_when_text(record):<32} {record['title']}\n")
+                    continue
+                record["votes"] = {k: str(v) for k, v in votes[window.id].items()}
+                out.write(("\n  " if first else ",\n  ") + json.dumps(record, ensure_ascii=False))
+                first = False
+        if as_json:
+            out.write("\n]\n" if not first else "]\n")
+        out.flush()
     finally:
         await db.close()
 
@@ -129,12 +143,10 @@ def cmd_windows(args: argparse.Namespace) -> int:
     if not config.db_path.exists():
         print(f"no database at {config.db_path} (has the bot run yet?)", file=sys.stderr)
         return 2
-    windows = asyncio.run(_windows_json(config))
-    if args.json:
-        print(json.dumps(windows, indent=2, ensure_ascii=False))
-    else:
-        for w in windows:
-            print(f"{w['id']}  {w['state']:<9} {_when_text(w):<32} {w['title']}")
+    try:
+        asyncio.run(_print_windows(config, as_json=args.json, per_node=args.per_node))
+    except BrokenPipeError:  # `| head`: the reader has seen enough
+        pass
     return 0
 
 
@@ -158,7 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     windows.add_argument(
         "--json",
         action="store_true",
-        help="JSON: id, title, mode, starts, per-node starts, duration, state, votes",
+        help="JSON (streamed): id, title, mode, start, duration, state, decision, votes",
+    )
+    windows.add_argument(
+        "--per-node",
+        action="store_true",
+        help="with --json: also each node's start (large with many nodes)",
     )
     windows.set_defaults(func=cmd_windows)
     demo = sub.add_parser("demo", help="run a local demo network (throwaway Synapse)")

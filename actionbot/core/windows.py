@@ -113,7 +113,9 @@ class Window:
             raise ValueError(f"window {self.id}: {self.state} → {state} is not allowed")
         return replace(self, state=state, **changes)
 
-    def to_json(self, nodes: Iterable[Node] = ()) -> dict[str, Any]:
+    def to_json(self, nodes: Iterable[Node] = (), *, per_node: bool = True) -> dict[str, Any]:
+        """Plain JSON; ``per_node``: with each node's start (a thousand entries at scale)."""
+
         def iso(value: Any) -> Any:
             return value.isoformat() if value is not None else None
 
@@ -127,7 +129,11 @@ class Window:
             "local_date": iso(self.local_date),
             "anchor_utc": iso(self.anchor),
             "duration_s": int(self.duration.total_seconds()),
-            "node_starts_utc": {k: v.isoformat() for k, v in self.starts(nodes).items()},
+            **(
+                {"node_starts_utc": {k: v.isoformat() for k, v in self.starts(nodes).items()}}
+                if per_node
+                else {}
+            ),
             "proposer_node": self.proposer_node,
             "gesture": self.gesture,
             "gesture_rev": self.gesture_rev,

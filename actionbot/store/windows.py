@@ -7,7 +7,7 @@ decision — state, plan and messages — in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
 import aiosqlite
@@ -101,6 +101,32 @@ class WindowStore:
             f"SELECT * FROM windows WHERE state IN ({marks}) ORDER BY created_at", wanted
         )
         return [_row_to_window(r) for r in rows]
+
+    async def pages(self, size: int = 500) -> AsyncIterator[list[Window]]:
+        """Every window, oldest first, a page at a time (the audit export streams them:
+        10,000 windows are not held in memory at once)."""
+        after = -1
+        while True:
+            rows = await self._db.fetchall(
+                "SELECT rowid AS _rowid, * FROM windows WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, size),
+            )
+            if not rows:
+                return
+            after = rows[-1]["_rowid"]
+            yield [_row_to_window(r) for r in rows]
+
+    async def votes_of(self, window_ids: Sequence[str]) -> dict[str, dict[str, Vote]]:
+        """The votes of several windows in one query."""
+        marks = ",".join("?" * len(window_ids))
+        rows = await self._db.fetchall(
+            f"SELECT window_id, node_id, vote FROM votes WHERE window_id IN ({marks})",
+            tuple(window_ids),
+        )
+        out: dict[str, dict[str, Vote]] = {w: {} for w in window_ids}
+        for r in rows:
+            out[r["window_id"]][r["node_id"]] = Vote(r["vote"])
+        return out
 
     async def all(self) -> list[Window]:
         rows = await self._db.fetchall("SELECT * FROM windows ORDER BY created_at")

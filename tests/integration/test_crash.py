@@ -145,7 +145,16 @@ async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
     assert outbox == [("sent", 4)]
     # The audit view: `actionbot windows --json` reads the same database.
     listed = subprocess.run(
-        [sys.executable, "-m", "actionbot", "windows", "--json", "-c", str(config_path)],
+        [
+            sys.executable,
+            "-m",
+            "actionbot",
+            "windows",
+            "--json",
+            "--per-node",
+            "-c",
+            str(config_path),
+        ],
         capture_output=True,
         text=True,
         check=True,
