@@ -76,6 +76,11 @@ def prepare(data_dir: Path, port: int | None) -> tuple[LocalSynapse, Config, dic
     bot_password = _secret(data_dir / "bot-password")
     demo = server.register(DEMO_USER, demo_password, exist_ok=True)
     bot = server.register(BOT_USER, bot_password, exist_ok=True)
+    # As an operator should (README, "Scale"): the bot posts to every node room at once.
+    admin = server.register(
+        "demo-admin", _secret(data_dir / "admin-password"), admin=True, exist_ok=True
+    )
+    server.lift_rate_limit(bot.user_id, admin)
     if "coordination_room" not in state:
         state["coordination_room"] = asyncio.run(
             _create_coordination_room(server.url, demo.user_id, demo_password, bot.user_id)

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,6 +253,30 @@ class LocalSynapse:
             if not (exist_ok and "M_USER_IN_USE" in str(exc)):
                 raise
         return User(user_id=f"@{localpart}:{SERVER_NAME}", password=password)
+
+    def lift_rate_limit(self, user_id: str, admin: User) -> None:
+        """Synapse's per-user override: no message rate limit for ``user_id`` (the bot),
+        set by an admin account. A bot posting to hundreds of rooms needs it; the stock
+        limit makes a 1,000-room fan-out take over an hour."""
+        login = self._post(
+            "/_matrix/client/v3/login",
+            {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": admin.user_id},
+                "password": admin.password,
+            },
+        )
+        request = urllib.request.Request(
+            f"{self.url}/_synapse/admin/v1/users/{urllib.parse.quote(user_id)}/override_ratelimit",
+            data=json.dumps({"messages_per_second": 0, "burst_count": 0}).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {login['access_token']}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            resp.read()
 
     def __enter__(self) -> LocalSynapse:
         self.start()

@@ -329,12 +329,16 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
         item = job.reminder
         assert item is not None
         now = self.clock()
+        # Only the coordination room's node is needed (for its language): a thousand
+        # reminders due at once must not each read every node.
+        room = self.ctx.settings.coordination_room
+        coordination = await self.nodes.by_room(room) if room else None
         effects = remind.remind(
             self.ctx,
             item=item,
             window=await self.windows.get(item.window_id),
             node=await self.nodes.by_id(item.node_id),
-            nodes=await self.nodes.all(),
+            nodes=[coordination] if coordination else [],
             now=now,
         )
         if await self.applier.apply(effects, now=now):

@@ -100,6 +100,12 @@ async def test_demo_runs_a_whole_network_and_stops_cleanly(tmp_path: Path) -> No
             command = await user.send_text(room, "!help")
             answer = await user.wait_for_reply(room, command)
             assert "!node register" in answer.content["body"]
+            # The demo lifts Synapse's message rate limit for the bot, as the README says
+            # an operator should.
+            assert _override_of(fields["Homeserver"], demo_dir) == {
+                "messages_per_second": 0,
+                "burst_count": 0,
+            }
         finally:
             await user.close()
         process.send_signal(signal.SIGINT)
@@ -118,3 +124,33 @@ async def test_demo_runs_a_whole_network_and_stops_cleanly(tmp_path: Path) -> No
                     os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
                 except (ProcessLookupError, ValueError):
                     pass
+
+
+def _override_of(url: str, demo_dir: Path) -> dict:
+    import json
+    import urllib.request
+
+    def call(path: str, body: dict | None = None, token: str | None = None) -> dict:
+        request = urllib.request.Request(
+            f"{url}{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            method="POST" if body is not None else "GET",
+            headers={"Content-Type": "application/json"}
+            | ({"Authorization": f"Bearer {token}"} if token else {}),
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    password = (demo_dir / "admin-password").read_text().strip()
+    login = call(
+        "/_matrix/client/v3/login",
+        {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": "demo-admin"},
+            "password": password,
+        },
+    )
+    return call(
+        "/_synapse/admin/v1/users/@actionbot:localhost/override_ratelimit",
+        token=login["access_token"],
+    )
