@@ -4,6 +4,7 @@ coordinators sent in chat (kept in the database; the newest of an id wins)."""
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,8 @@ from actionbot.core.gesture_yaml import parse
 from actionbot.core.gestures import Gesture, GestureError, Problem
 from actionbot.render.languages import normalise_language
 from actionbot.store.gestures import GestureStore
+
+log = logging.getLogger(__name__)
 
 
 def _read(data: bytes, name: str) -> Gesture | GestureError:
@@ -31,9 +34,13 @@ def shipped_gestures() -> dict[str, Gesture]:
 
 
 def load_files(folders: Sequence[Path]) -> tuple[dict[str, Gesture], list[GestureError]]:
-    """The shipped gestures, then each folder's ``*.yaml`` (a later one replaces an id).
-    Every problem of every file is returned, so ``check-config`` can list them all."""
+    """The shipped gestures, then each folder's ``*.yaml``. An operator's file may replace a
+    shipped gesture (logged); two operator files with one id are an error naming both (which
+    one wins would depend on folder order). Every problem of every file is returned, so
+    ``check-config`` can list them all."""
     found = shipped_gestures()
+    shipped = set(found)
+    origin: dict[str, Path] = {}
     errors: list[GestureError] = []
     for folder in folders:
         if not folder.is_dir():
@@ -53,8 +60,15 @@ def load_files(folders: Sequence[Path]) -> tuple[dict[str, Gesture], list[Gestur
             made = _read(data, str(file))
             if isinstance(made, GestureError):
                 errors.append(made)
-            else:
-                found[made.id] = made
+                continue
+            if made.id in origin:
+                problem = Problem(where="id", what="duplicate", detail=f"also in {origin[made.id]}")
+                errors.append(GestureError(source=str(file), problems=(problem,)))
+                continue
+            if made.id in shipped:
+                log.warning("an operator's gesture replaces a shipped one", extra={"id": made.id})
+            origin[made.id] = file
+            found[made.id] = made
     return found, errors
 
 

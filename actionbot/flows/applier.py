@@ -87,7 +87,8 @@ def outgoing(message: Message) -> OutgoingMessage:
             key=key,
             room_id=message.room_id,
             event_type=PIN if message.pin else UNPIN,
-            content={"target": message.target.text()},
+            content={"target": message.target.text()}
+            | ({"after": message.after.text()} if message.after else {}),
         )
     if isinstance(message, Edit):
         return OutgoingMessage(

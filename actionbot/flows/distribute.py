@@ -5,7 +5,8 @@ where the bot may), edited when a node changes its adaptation, unpinned when it 
 |-------------------------------|-------------------------------------------------------|
 | window approved (or a node admitted, or start-up finds one missing) | per node room without one: the guideline, then a pin |
 | node adapts after it was sent | an edit of that room's guideline                      |
-| window ends or is cancelled   | an unpin per room that got one                        |
+| window ends or is cancelled   | guidelines and pins not yet sent are dropped; an unpin per room that got one (after its pin) |
+| a node leaves or is removed   | the same, for that node's room                        |
 
 Exactly once: a node that already has a guideline (``sent``) gets none, and the outbox key
 (window, node) is unique, so a replay after a crash cannot double it. A node whose start
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from actionbot.core.changes import SkipMessage
 from actionbot.core.gesture_changes import RecordGuideline
 from actionbot.core.gestures import Gesture
 from actionbot.core.keys import MessageKey, MessageKind
@@ -71,13 +73,7 @@ def guidelines(
         )
         messages.append(Notice(key=key, room_id=node.room_id, reply=reply))
         if ctx.settings.pin_guidelines:
-            messages.append(
-                Pin(
-                    key=MessageKey(kind=MessageKind.PIN, window=window.id, node=node.id),
-                    room_id=node.room_id,
-                    target=key,
-                )
-            )
+            messages.append(Pin(key=pin_key(window.id, node.id), room_id=node.room_id, target=key))
         changes.append(
             RecordGuideline(
                 window_id=window.id, node_id=node.id, room_id=node.room_id, message_key=key
@@ -112,19 +108,32 @@ def adapted(
     return Effects(messages=(edit,))
 
 
+def pin_key(window_id: str, node_id: str) -> MessageKey:
+    return MessageKey(kind=MessageKind.PIN, window=window_id, node=node_id)
+
+
 def unpin(ctx: FlowContext, *, window_id: str, sent: Mapping[str, str]) -> Effects:
-    """The window is over (or cancelled): its guidelines leave the pinned list.
-    ``sent`` maps node id → the room its guideline went to."""
+    """The window is over (or cancelled), or a node is out of it: its guidelines leave
+    the pinned list. ``sent`` maps node id → the room its guideline went to. A guideline or
+    pin still waiting (an outage) is dropped, never sent afterwards; an unpin waits for its
+    pin, so it cannot run first and leave the guideline pinned for good."""
+    drop = tuple(
+        SkipMessage(key=key, reason="the window is over for this node")
+        for node_id in sorted(sent)
+        for key in (guideline_key(window_id, node_id), pin_key(window_id, node_id))
+    )
     if not ctx.settings.pin_guidelines:
-        return Effects()
+        return Effects(changes=drop)
     return Effects(
+        changes=drop,
         messages=tuple(
             Pin(
                 key=MessageKey(kind=MessageKind.UNPIN, window=window_id, node=node_id),
                 room_id=room_id,
                 target=guideline_key(window_id, node_id),
                 pin=False,
+                after=pin_key(window_id, node_id),
             )
             for node_id, room_id in sorted(sent.items())
-        )
+        ),
     )

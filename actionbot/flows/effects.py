@@ -118,6 +118,8 @@ class Pin:
     room_id: str
     target: MessageKey
     pin: bool = True
+    # An unpin waits until this row (the pin) is settled: sent first, or never sent.
+    after: MessageKey | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

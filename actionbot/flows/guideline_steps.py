@@ -60,9 +60,14 @@ class GuidelineSteps:
         )
 
     async def _unpin(self, window_id: str) -> Effects:
+        """Unpin in the rooms of the nodes still in the network (one that left or was
+        removed had its guidelines unpinned then, and the bot may no longer be there)."""
         sent = await self.gestures.store.guidelines(window_id)
+        admitted = {n.id for n in await self.nodes.all() if n.admitted}
         return distribute.unpin(
-            self.ctx, window_id=window_id, sent={node: room for node, (room, _k) in sent.items()}
+            self.ctx,
+            window_id=window_id,
+            sent={node: room for node, (room, _k) in sent.items() if node in admitted},
         )
 
     async def guideline_effects(self, effects: Effects, now: datetime) -> Effects:

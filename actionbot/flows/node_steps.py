@@ -13,13 +13,14 @@ from datetime import datetime
 from actionbot.core.decisions import Vote
 from actionbot.core.nodes import Node, Standing
 from actionbot.core.windows import State
-from actionbot.flows import admission_vote
+from actionbot.flows import admission_vote, distribute
 from actionbot.flows import nodes as node_flows
 from actionbot.flows import rotation as rota_flow
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
 from actionbot.flows.effects import NOTHING, Effects, Response
 from actionbot.flows.rotation import RoomPeople
+from actionbot.gestures import Library
 from actionbot.store.nodes import NameTaken, NodeStore
 from actionbot.store.rotations import RotationStore
 from actionbot.store.windows import WindowStore
@@ -32,6 +33,7 @@ class NodeSteps:
     windows: WindowStore
     nodes: NodeStore
     rotations: RotationStore
+    gestures: Library
     applier: Applier
     clock: Callable[[], datetime]
     _lock: asyncio.Lock
@@ -206,13 +208,20 @@ class NodeSteps:
                 people = await self.people(node.room_id)
                 for rota in rotas:
                     effects += rota_flow.wind_down(self.ctx, rota, people, now)
+            approved = await self.windows.in_states([State.APPROVED])
+            for window in approved:  # its guidelines leave the pinned list before the bot
+                queued = await self.gestures.store.guidelines(window.id)
+                if node.id in queued:
+                    effects += distribute.unpin(
+                        self.ctx, window_id=window.id, sent={node.id: queued[node.id][0]}
+                    )
             effects += node_flows.depart(
                 self.ctx,
                 node=node,
                 removed=removed,
                 reason=reason,
                 proposed=await self.windows.in_states([State.PROPOSED]),
-                approved=await self.windows.in_states([State.APPROVED]),
+                approved=approved,
             )
             log.info("node departed", extra={"node": node_id, "removed": removed})
             return await self._apply(effects, response, node, now)

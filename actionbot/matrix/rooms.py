@@ -179,6 +179,13 @@ async def _state_event_from_full_state(
 
 
 NO_POWER = "no power"  # the bot may not change this state here: skipped, not a failure
+UNREADABLE = "the room's state could not be read"
+
+
+def is_transient(problem: str) -> bool:
+    """A pin change that failed on the network or the server's state read: worth retrying
+    through an outage (for as long as the row is useful), not counted as an attempt."""
+    return problem.startswith("network:") or problem == UNREADABLE
 
 
 async def set_pinned(client: AsyncClient, room_id: str, event_id: str, *, pin: bool) -> str | None:
@@ -188,7 +195,7 @@ async def set_pinned(client: AsyncClient, room_id: str, event_id: str, *, pin: b
     levels = await _state_event(client, room_id, "m.room.power_levels")
     current = await _state_event(client, room_id, "m.room.pinned_events")
     if _UNKNOWN in (create, levels, current) or create is None:
-        return "the room's state could not be read"
+        return UNREADABLE
     content = (levels or {}).get("content") or {}
     events = content.get("events") if isinstance(content.get("events"), dict) else {}
     try:

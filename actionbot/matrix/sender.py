@@ -34,7 +34,7 @@ from actionbot.core.outbox import (
 )
 from actionbot.matrix.connection import Connection, RateLimited, SendFailed, Sent
 from actionbot.matrix.content import edit_content, notice_content, thread_content
-from actionbot.matrix.rooms import NO_POWER
+from actionbot.matrix.rooms import NO_POWER, is_transient
 from actionbot.render.reply import Reply
 from actionbot.store.outbox import OutboxStore
 
@@ -195,8 +195,25 @@ class OutboxSender:
 
     async def _target(self, row: OutboxRow) -> str | None:
         """The event id of the message this row refers to; None when there is none to
-        act on yet (retried later) or ever (skipped: it was never sent)."""
+        act on yet (retried later) or ever (skipped: it was never sent). An unpin also
+        waits for its pin (``after``): run first, it would find nothing to unpin and the
+        pin would then stay for good."""
         now = self._clock()
+        after_key = row.content.get("after")
+        if isinstance(after_key, str):
+            after = await self._outbox.by_key(after_key)
+            if after is not None and after.status is Status.PENDING:
+                await self._outbox.mark_retry(
+                    row.id,
+                    error="waiting for the pin it undoes",
+                    next_attempt_at=now + timedelta(seconds=5),
+                    now=now,
+                    count_attempt=False,
+                )
+                return None
+            if after is None or after.status is not Status.SENT:
+                await self._outbox.mark_skipped(row.key, reason="it was never pinned", now=now)
+                return None
         key = row.content.get("target")
         target = await self._outbox.by_key(key) if isinstance(key, str) else None
         if target is not None and target.status is Status.PENDING:
@@ -223,7 +240,9 @@ class OutboxSender:
             await self._outbox.mark_sent(row.id, event_id="", now=now)
             log.info("pins changed", extra={"key": row.key, "room_id": row.room_id})
         else:
-            await self._failed(row, SendFailed(reason=problem), now)
+            await self._failed(
+                row, SendFailed(reason=problem, transient=is_transient(problem)), now
+            )
 
     async def _rate_limited(self, row: OutboxRow, result: RateLimited, now: datetime) -> None:
         """Pause every send (limits are per account); the attempt does not count."""

@@ -206,7 +206,8 @@ async def replan_node(
 
 async def skip_message(tx: aiosqlite.Connection, key: str, reason: str, now: datetime) -> None:
     await tx.execute(
-        """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?
+        """UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ?,
+               content = '{}', late_content = NULL
            WHERE key = ? AND status = 'pending'""",
         (reason, to_db_time(now), key),
     )

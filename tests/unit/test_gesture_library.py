@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from actionbot.core.gesture_yaml import parse
 from actionbot.core.gestures import MAX_BYTES, Gesture, GestureError
@@ -125,6 +126,26 @@ def test_operator_folders_add_and_report_every_broken_file(tmp_path: Path) -> No
     sources = sorted(e.source for e in errors)
     assert sources == sorted([str(tmp_path / "bad.yaml"), str(tmp_path / "missing")])
     assert "bad.yaml: id: bad-id" in str(next(e for e in errors if "bad" in e.source))
+
+
+def test_two_operator_files_with_one_id_are_an_error_a_shipped_id_may_be_replaced(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "one.yaml").write_text(GOOD)
+    (second / "two.yaml").write_text(GOOD.replace("A quiet minute", "Another minute"))
+    found, errors = load_files([first, second])
+    (error,) = errors
+    assert error.source == str(second / "two.yaml")
+    assert "id: duplicate" in str(error) and str(first / "one.yaml") in str(error)
+    assert found["quiet-minute"].text.title == "A quiet minute"  # the first stays
+
+    shipped = yaml.safe_load(GOOD) | {"id": "light-vigil"}
+    (first / "one.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True))
+    found, errors = load_files([first])
+    assert errors == [] and found["light-vigil"].text.title == "A quiet minute"
 
 
 def _window() -> Window:

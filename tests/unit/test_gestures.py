@@ -197,6 +197,30 @@ async def test_the_end_of_a_window_unpins_its_guidelines(net) -> None:
     await net.runner.run_job(Job(id=JobId(kind=JobKind.END, window=window_id), at=NOW))
     unpins = [r for r in await _rows(net) if r.event_type == UNPIN]
     assert sorted(r.room_id for r in unpins) == [KYIV, LIMA]
+    # Each unpin waits for its pin; guidelines and pins never sent are dropped, not sent
+    # after the window (an outage kept them waiting).
+    assert all(r.content["after"] == r.key.replace("unpin:", "pin:", 1) for r in unpins)
+    left = {r.key.split(":")[0]: r.status for r in await _rows(net) if window_id in r.key}
+    assert left["guideline"] == "skipped" and left["pin"] == "skipped"
+
+
+async def test_a_node_that_leaves_or_is_removed_unpins_first(net) -> None:
+    """Its guideline leaves the pinned list before the bot leaves the room, and the end of
+    the window asks nothing of a room the bot is no longer in (review of issue 8)."""
+    window_id = await _approved(net)
+    kyiv = await net.nodes.by_room(KYIV)
+    removed = await net.run(f"!node remove {kyiv.id}", room=COORD, sender=COORDINATOR)
+    assert removed.recorded, removed.reply.plain()
+    in_kyiv = [r for r in await _rows(net, KYIV) if r.status == "pending"]
+    kinds = [r.event_type for r in in_kyiv]
+    assert UNPIN in kinds and kinds.index(UNPIN) < len(kinds) - 1  # before the leave
+    assert not [r for r in in_kyiv if r.key.startswith(("guideline:", "pin:"))]
+
+    window = await net.windows.get(window_id)
+    net.runner.clock = lambda: window.start + timedelta(hours=2)
+    await net.runner.run_job(Job(id=JobId(kind=JobKind.END, window=window_id), at=NOW))
+    unpins = [r for r in await _rows(net) if r.event_type == UNPIN]
+    assert sorted(r.room_id for r in unpins) == [KYIV, LIMA]  # Kyiv's from its removal only
 
 
 async def test_coordinators_add_a_gesture_from_a_file(net) -> None:
