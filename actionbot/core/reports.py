@@ -92,22 +92,28 @@ def open_windows(
     return found
 
 
+def _bare(word: str) -> str:
+    """A word as a keyword: lower case, without the punctuation around it (``Blur!``)."""
+    return word.lower().strip(".,;:!?()[]{}\"'«»“”„")
+
+
 def read_words(words: Sequence[str], *, is_id) -> ReportWords:
     """``[<window-id>] [blur] [public|network|private] [text…]`` in any order up to the
-    text: the first word that is none of these starts the text."""
+    text: the first word that is none of these starts the text. ``blur`` counts anywhere,
+    even inside the text (``… please blur``): blurring too much is the safe mistake."""
     window_id: str | None = None
-    blur = False
     consent: str | None = None
     rest = list(words)
     while rest:
-        word = rest[0].lower()
+        word = _bare(rest[0])
         if window_id is None and is_id(word):
             window_id = word
         elif word == "blur":
-            blur = True
+            pass
         elif word in CONSENT_WORDS:
             consent = CONSENT_WORDS[word]
         else:
             break
         rest.pop(0)
+    blur = any(_bare(word) == "blur" for word in words)
     return ReportWords(window_id=window_id, blur=blur, consent=consent, text=" ".join(rest))

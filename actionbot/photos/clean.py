@@ -43,7 +43,9 @@ def clean(data: bytes, *, max_pixels: int, blur: bool) -> CleanPhoto | PhotoRefu
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(
+                io.BytesIO(data), formats=sorted(FORMATS - {"MPO"})
+            )  # MPO opens as JPEG
             if image.format not in FORMATS:
                 return PhotoRefused(reason="not-an-image", detail=str(image.format))
             width, height = image.size
@@ -85,11 +87,16 @@ def _pixels(image: Image.Image) -> Image.Image:
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError, KeyError, TypeError):
         pass  # unreadable EXIF: keep the pixels as stored
-    image = _to_srgb(image)
+    profile = image.info.get("icc_profile")
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # On white *before* the colour conversion: that conversion drops alpha, which
+        # would bring the hidden colours out (found in review).
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
+        image = Image.alpha_composite(white, rgba).convert("RGB")
+        if profile:
+            image.info["icc_profile"] = profile
+    image = _to_srgb(image)
     pixels = image.convert("RGB")
     return Image.frombytes("RGB", pixels.size, pixels.tobytes())  # no info at all
 

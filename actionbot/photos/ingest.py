@@ -155,6 +155,10 @@ class ReportIngest:
         recorded = await self._record(
             Effects(changes=(AddReport(report=report),), messages=messages), source, handled
         )
+        if not recorded and not await self.reports.hash_in_use(cleaned.sha256):
+            # Not recorded (a replay of the same photo): no row would ever let it be
+            # withdrawn or purged, so it goes now.
+            await asyncio.to_thread(self.photos.delete, cleaned.sha256)
         log.info(
             "photo report stored",
             extra={"window": window.id, "node": node.id, "faces": cleaned.faces, "new": recorded},

@@ -49,3 +49,22 @@ class PhotoStore:
             return True
         except FileNotFoundError:
             return False
+
+    def sweep(self, in_use: set[str], *, older_than: float) -> int:
+        """Delete photos no report refers to and interrupted ``.part`` files, last changed
+        before ``older_than`` (a POSIX time: a photo being recorded right now is younger).
+        A crash between writing a photo and recording it must not keep it past retention."""
+        if not self.folder.is_dir():
+            return 0
+        gone = 0
+        for entry in self.folder.iterdir():
+            orphan = entry.suffix == ".part" or (
+                entry.suffix == ".jpg" and entry.stem not in in_use
+            )
+            try:
+                if orphan and entry.is_file() and entry.stat().st_mtime < older_than:
+                    entry.unlink()
+                    gone += 1
+            except FileNotFoundError:
+                continue
+        return gone

@@ -173,12 +173,18 @@ class RoundupService:
             if report.sha256 and not await self.reports.hash_in_use(report.sha256):
                 await asyncio.to_thread(self.photos.delete, report.sha256)
             gone += 1
-        if gone:
-            log.info("old photos deleted", extra={"count": gone})
-        return gone
+        orphans = await asyncio.to_thread(
+            self.photos.sweep,
+            await self.reports.hashes(),
+            older_than=(now - ORPHAN_AGE).timestamp(),
+        )
+        if gone or orphans:
+            log.info("old photos deleted", extra={"count": gone, "orphans": orphans})
+        return gone + orphans
 
 
 RETENTION_CHECK = timedelta(hours=6)
+ORPHAN_AGE = timedelta(minutes=10)  # a photo written but not yet recorded is younger
 
 
 def _folders(out: Path) -> None:

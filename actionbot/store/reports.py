@@ -97,6 +97,13 @@ class ReportStore:
         row = await self._db.fetchone("SELECT 1 FROM reports WHERE sha256 = ?", (sha256,))
         return row is not None
 
+    async def hashes(self) -> set[str]:
+        """Every stored photo's hash that a report still refers to."""
+        rows = await self._db.fetchall(
+            "SELECT DISTINCT sha256 FROM reports WHERE sha256 IS NOT NULL"
+        )
+        return {r["sha256"] for r in rows}
+
     async def photos_before(self, cutoff: datetime) -> list[Report]:
         """Photo reports of windows not kept by a roundup, made before ``cutoff``."""
         rows = await self._db.fetchall(

@@ -140,3 +140,33 @@ def test_other_formats_come_out_as_plain_rgb_with_nothing_else(data: bytes) -> N
     assert b"SECRET" not in made.data and b"Exif" not in made.data
     if data.startswith(b"\x89PNG") and b"SECRET at" in data:
         assert image.getpixel((0, 0)) == (255, 255, 255)  # transparent shows as white, not red
+
+
+def _hidden_square(mode: str, icc: bool) -> bytes:
+    """White, with a fully transparent square whose hidden colour is black."""
+    if mode == "P":
+        image = Image.new("P", (100, 100), 1)
+        image.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+        image.paste(0, (20, 20, 80, 80))
+        extra = {"transparency": 0}
+    else:
+        full, hidden = ((255, 255), (0, 0)) if mode == "LA" else ((255,) * 4, (0, 0, 0, 0))
+        image = Image.new(mode, (100, 100), full)
+        image.paste(hidden, (20, 20, 80, 80))
+        extra = {}
+    if icc:
+        extra["icc_profile"] = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    image.save(out, "PNG", **extra)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+@pytest.mark.parametrize("icc", [False, True])
+def test_hidden_colours_under_transparency_never_show(mode: str, icc: bool) -> None:
+    """Found in review: with a colour profile, LA and P images lost their alpha before
+    being laid on white, and the hidden black came out."""
+    result = clean(_hidden_square(mode, icc), max_pixels=10**7, blur=False)
+    assert isinstance(result, CleanPhoto)
+    stored = Image.open(io.BytesIO(result.data)).convert("RGB")
+    assert all(channel > 240 for channel in stored.getpixel((50, 50)))

@@ -12,9 +12,11 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
+from actionbot.core.reports import read_words
 from actionbot.inbound.media import MediaHandler
 from actionbot.matrix import events
 from actionbot.matrix.media import FetchedFile
+from actionbot.photos.ingest import Source
 from actionbot.store.events import EventLog
 from tests.unit.harness import make_harness
 from tests.unit.test_photos import tagged_jpeg
@@ -165,3 +167,55 @@ async def test_handled_events_are_forgotten_after_their_retention(net) -> None:
     assert await log.prune(NOW - timedelta(days=1)) == 0
     assert await log.prune(NOW + timedelta(seconds=1)) > 0
     assert not await log.is_handled("$e1")
+
+
+@pytest.mark.parametrize(
+    ("words", "blur", "consent", "text"),
+    [
+        ("abcde crowd at gate please blur", True, None, "crowd at gate please blur"),
+        ("Blur! public the square", True, "public", "the square"),
+        ("blur, public", True, "public", ""),
+        ("private. Lights", False, "network", "Lights"),
+        ("abcde blurry night", False, None, "blurry night"),
+    ],
+)
+def test_blur_counts_anywhere_and_punctuation_does_not_hide_a_keyword(
+    words: str, blur: bool, consent: str | None, text: str
+) -> None:
+    """Found in review: ``… please blur`` stored faces unblurred, and ``blur,`` lost both
+    the blur and the consent after it."""
+    read = read_words(words.split(), is_id=lambda w: w == "abcde")
+    assert (read.blur, read.consent, read.text) == (blur, consent, text)
+
+
+async def test_a_photo_that_is_not_recorded_leaves_no_file_and_purge_sweeps_orphans(
+    net, tmp_path
+) -> None:
+    """Found in review: a photo written but never recorded (a replay, a crash before the
+    commit) had no row, so neither withdrawal nor retention could ever delete it."""
+    window_id = await _window(net)
+    _at(net, DURING)
+    window = await net.windows.get(window_id)
+    node = await net.nodes.by_room(KYIV)
+    source = Source(room_id=KYIV, event_id="$same", sender=ANA)
+
+    async def once(data: bytes):
+        async def fetch():
+            return FetchedFile(data=data, name="photo.jpg")
+
+        return await net.ingest.photo(
+            source, node, window, fetch, caption="", blur=False, consent="network", handled="$same"
+        )
+
+    kept = await once(tagged_jpeg())
+    replayed = await once(tagged_jpeg(width=300))
+    assert kept.sha256 != replayed.sha256
+    folder = tmp_path / "photos"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{kept.sha256}.jpg"]
+
+    # A crash between writing and recording left an orphan and a half-written file.
+    orphan, part = folder / f"{'0' * 64}.jpg", folder / "tmpx.part"
+    orphan.write_bytes(b"clean pixels")
+    part.write_bytes(b"half")
+    await net.runner.roundups.purge(datetime.now(UTC) + timedelta(hours=1))
+    assert sorted(p.name for p in folder.iterdir()) == [f"{kept.sha256}.jpg"]
