@@ -16,7 +16,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from actionbot.config import Config
@@ -55,7 +55,7 @@ async def status(config: Config) -> dict[str, object]:
     try:
         outbox = await OutboxStore(db).status_counts()
         windows = WindowStore(db)
-        planned = await windows.planned_reminders()
+        planned, next_due = await windows.planned_summary()
         last = await SessionStore(db).last_sync()
         now = datetime.now(UTC)
         return {
@@ -65,11 +65,43 @@ async def status(config: Config) -> dict[str, object]:
             "nodes": len(await NodeStore(db).all()),
             "waiting_requests": len(await NodeStore(db).requests()),
             "approved_windows": len(await windows.in_states(["approved"])),
-            "planned_reminders": len(planned),
-            "next_reminder": planned[0].due.isoformat() if planned else None,
+            "planned_reminders": planned,
+            "next_reminder": next_due.isoformat() if next_due else None,
         }
     finally:
         await db.close()
+
+
+def healthy(config: Config, *, now: datetime | None = None) -> tuple[bool, str]:
+    """For a container health check: the bot synced recently (a sync is at most
+    ``sync_timeout`` long, so a live bot writes its time at least that often)."""
+    if not config.db_path.exists():
+        return False, "no database yet"
+
+    async def last_sync() -> datetime | None:
+        from actionbot.store import Database
+        from actionbot.store.session import SessionStore
+
+        db = await Database.open(config.db_path)
+        try:
+            return await SessionStore(db).last_sync()
+        finally:
+            await db.close()
+
+    last = asyncio.run(last_sync())
+    if last is None:
+        return False, "never synced"
+    age = (now or datetime.now(UTC)) - last
+    limit = 2 * config.sync_timeout + HEALTH_SLACK
+    if age > limit:
+        return (
+            False,
+            f"last sync {int(age.total_seconds())} s ago (limit {int(limit.total_seconds())} s)",
+        )
+    return True, f"last sync {int(age.total_seconds())} s ago"
+
+
+HEALTH_SLACK = timedelta(seconds=60)
 
 
 def add_commands(sub, load: Callable[[str], Config | None]) -> None:
@@ -100,6 +132,18 @@ def add_commands(sub, load: Callable[[str], Config | None]) -> None:
     parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
     parser.add_argument("--out", required=True, help="the .tar.gz to write")
     parser.set_defaults(func=run_backup)
+
+    def run_health(args: argparse.Namespace) -> int:
+        config = load(args.config)
+        if config is None:
+            return 2
+        ok, why = healthy(config)
+        print(("healthy: " if ok else "unhealthy: ") + why)
+        return 0 if ok else 1
+
+    parser = sub.add_parser("health", help="exit 0 if the bot synced recently (health checks)")
+    parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
+    parser.set_defaults(func=run_health)
     parser = sub.add_parser("status", help="last sync, queued sends, next reminder")
     parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
     parser.set_defaults(func=run_status)

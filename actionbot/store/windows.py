@@ -155,6 +155,15 @@ class WindowStore:
             )
         return [_row_to_reminder(r) for r in rows]
 
+    async def planned_summary(self) -> tuple[int, datetime | None]:
+        """How many reminders are still to send, and the next due instant (one query)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(due_at) AS next FROM reminders WHERE status = 'planned'"
+        )
+        if row is None or not row["n"]:
+            return 0, None
+        return int(row["n"]), from_db_time(row["next"])
+
     async def ending_after(self, states: Iterable[State], instant: datetime) -> list[Window]:
         """Windows in ``states`` that may end after ``instant`` — a superset (two days of
         margin for the zones of a wave), so start-up does not compute every past window's

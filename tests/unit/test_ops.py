@@ -7,13 +7,13 @@ import json
 import sqlite3
 import tarfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from actionbot.cli import main
-from actionbot.cli_ops import status
+from actionbot.cli_ops import healthy, status
 from actionbot.config import Config, parse_config
 from actionbot.store import Database
 from actionbot.store.session import SessionStore
@@ -63,6 +63,29 @@ async def test_backup_restores_a_working_store_and_status_reads_it(tmp_path: Pat
     facts = await status(config)
     assert facts["last_sync"] == "2027-01-01T00:00:00+00:00"
     assert facts["planned_reminders"] == 0 and facts["outbox"] == {}
+
+
+def test_health_is_a_recent_sync(tmp_path: Path) -> None:
+    """The container health check: healthy while syncs keep coming (at most
+    ``sync_timeout`` apart), unhealthy when they stop or never began."""
+    config = _config(tmp_path)
+    assert healthy(config) == (False, "no database yet")
+    config.store_path.mkdir(parents=True)
+    synced = datetime(2027, 1, 1, tzinfo=UTC)
+
+    async def make(sync: bool) -> None:
+        db = await Database.open(config.db_path)
+        if sync:
+            await SessionStore(db).save_sync_token("s1", synced)
+        await db.close()
+
+    asyncio.run(make(sync=False))
+    assert healthy(config) == (False, "never synced")
+    asyncio.run(make(sync=True))
+    ok, why = healthy(config, now=synced + timedelta(seconds=30))
+    assert ok and "30 s ago" in why
+    ok, why = healthy(config, now=synced + 2 * config.sync_timeout + timedelta(seconds=61))
+    assert not ok and "limit" in why
 
 
 def _make_read_only(path: Path) -> Callable[[], None] | None:
