@@ -52,9 +52,13 @@ class SetRsvp:
 
 @dataclass(frozen=True, kw_only=True)
 class UndoReaction:
-    """A redacted 🙋: the RSVP that reaction made (if any) is withdrawn."""
+    """A redacted 🙋: the RSVP that reaction made is withdrawn — only by the person who
+    reacted, in that node's room (a redaction is accepted into any room whatever it
+    targets), and not if they also joined by command."""
 
     reaction_event: str
+    node_id: str
+    person_hash: str
 
 
 GestureChange = KeepGesture | SetAdaptation | RecordGuideline | SetRsvp | UndoReaction

@@ -7,11 +7,39 @@ values, worded by the render layer.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import yaml
 
 from actionbot.core.gestures import MAX_BYTES, Gesture, GestureError, Problem, from_data
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """``safe_load`` that refuses a key given twice in one mapping: YAML says keys are
+    unique, and PyYAML would silently keep the last — a second ``safety:`` would drop the
+    first one's warnings (found in review)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+            except TypeError:  # an unhashable key: PyYAML refuses it just after
+                repeated = False
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"repeated key {_short(key)}", key_node.start_mark
+                )
+            with contextlib.suppress(TypeError):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _short(key: object) -> str:
+    text = str(key) if isinstance(key, str | int | float | bool) else type(key).__name__
+    return "".join(c for c in text if c.isprintable())[:40]
 
 
 def parse(
@@ -29,9 +57,12 @@ def parse(
     except UnicodeDecodeError:
         return refused("not-utf8")
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = list(yaml.load_all(text, Loader=_UniqueKeys))  # a SafeLoader
     except yaml.constructor.ConstructorError as exc:
-        if "tag" in str(exc.problem or ""):
+        problem = str(exc.problem or "")
+        if problem.startswith("repeated key"):
+            return refused("not-yaml", f"{_where(exc)}: {problem.removeprefix('repeated key ')}")
+        if "tag" in problem:
             return refused("unsafe-tag")
         return refused("not-yaml", _where(exc))
     except yaml.YAMLError as exc:

@@ -126,7 +126,7 @@ def from_data(
         return GestureError(source=source, problems=(Problem(where="(file)", what="not-mapping"),))
     for key in data:
         if key not in TOP_FIELDS:
-            problems.append(Problem(where=str(key), what="unknown-field"))
+            problems.append(Problem(where=_show(key) or "?", what="unknown-field"))
     raw_id = data.get("id")
     if not isinstance(raw_id, str) or not ID.fullmatch(raw_id):
         problems.append(
@@ -142,10 +142,10 @@ def from_data(
         problems.append(Problem(where="translations", what="not-mapping"))
         raw_translations = {}
     for key, value in raw_translations.items():
-        where = f"translations.{key}"
+        where = f"translations.{_show(key)}"
         code = language(str(key))
         if code is None:
-            problems.append(Problem(where=where, what="unknown-language", detail=str(key)))
+            problems.append(Problem(where=where, what="unknown-language", detail=_show(key)))
             continue
         if code == "en" or code in translations:
             problems.append(Problem(where=where, what="repeated-language", detail=str(key)))
@@ -235,4 +235,10 @@ def _tags(raw: object, problems: list[Problem]) -> tuple[str, ...]:
 
 
 def _show(value: object) -> str:
-    return str(value)[:40] if value is not None else ""
+    """A value for a problem report: short, printable, and never a container turned into
+    text (a few hundred bytes of YAML aliases expand to gigabytes that way)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float | bool):
+        return type(value).__name__
+    return "".join(c for c in str(value)[:40] if c.isprintable())

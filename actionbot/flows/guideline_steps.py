@@ -219,7 +219,14 @@ class GuidelineSteps:
                 response.applied = applied
             return after
 
-    async def undo_reaction(self, reaction_event: str) -> None:
+    async def undo_reaction(self, reaction_event: str, *, room_id: str, sender: str) -> None:
         async with self._lock:
-            change = UndoReaction(reaction_event=reaction_event)
+            node = await self.nodes.by_room(room_id)
+            if node is None:
+                return
+            change = UndoReaction(
+                reaction_event=reaction_event,
+                node_id=node.id,
+                person_hash=self.person_hash(sender),
+            )
             await self.applier.apply(Effects(changes=(change,)), now=self.clock())

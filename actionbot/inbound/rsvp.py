@@ -19,8 +19,15 @@ from actionbot.store.windows import WindowStore
 log = logging.getLogger(__name__)
 
 
+# What clients add to an emoji: the emoji presentation selector, skin tones, and the
+# joined ♀/♂ of gendered forms (🙋🏽, 🙋‍♀️ are all 🙋).
+_DECORATIONS = str.maketrans(
+    "", "", "\ufe0f\u200d\u2640\u2642" + "".join(chr(c) for c in range(0x1F3FB, 0x1F400))
+)
+
+
 def _bare(key: str) -> str:
-    return key.replace("\ufe0f", "").strip()
+    return key.translate(_DECORATIONS).strip()
 
 
 class RsvpHandler:
@@ -69,4 +76,6 @@ class RsvpHandler:
         log.info("rsvp by reaction", extra={"window": window.id, "node": node.id})
 
     async def redacted(self, redaction: events.Redaction) -> None:
-        await self._runner.undo_reaction(redaction.redacts)
+        await self._runner.undo_reaction(
+            redaction.redacts, room_id=redaction.room_id, sender=redaction.sender
+        )

@@ -136,6 +136,7 @@ class Redaction:
     room_id: str
     event_id: str
     redacts: str
+    sender: str = ""  # who redacted: only the person who reacted undoes their RSVP
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -285,7 +286,12 @@ def timeline(response: SyncResponse, me: str) -> list[Inbound]:
                 )
             elif isinstance(event, RedactionEvent) and index >= start and event.redacts:
                 items.append(
-                    Redaction(room_id=room_id, event_id=event.event_id, redacts=event.redacts)
+                    Redaction(
+                        room_id=room_id,
+                        event_id=event.event_id,
+                        redacts=event.redacts,
+                        sender=event.sender,
+                    )
                 )
             elif (found := tombstone(room_id, event)) is not None and index >= start:
                 items.append(found)

@@ -61,11 +61,18 @@ async def apply(tx: aiosqlite.Connection, change: GestureChange, now: datetime) 
             )
         case SetRsvp() if change.joined:
             await tx.execute(
-                """INSERT INTO rsvps (window_id, node_id, person_hash, reaction_event)
-                   VALUES (?, ?, ?, ?)
+                """INSERT INTO rsvps (window_id, node_id, person_hash, reaction_event, by_command)
+                   VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (window_id, node_id, person_hash) DO UPDATE SET
-                       reaction_event = COALESCE(excluded.reaction_event, reaction_event)""",
-                (change.window_id, change.node_id, change.person_hash, change.reaction_event),
+                       reaction_event = COALESCE(excluded.reaction_event, reaction_event),
+                       by_command = MAX(by_command, excluded.by_command)""",
+                (
+                    change.window_id,
+                    change.node_id,
+                    change.person_hash,
+                    change.reaction_event,
+                    int(change.reaction_event is None),
+                ),
             )
         case SetRsvp():
             await tx.execute(
@@ -73,7 +80,10 @@ async def apply(tx: aiosqlite.Connection, change: GestureChange, now: datetime) 
                 (change.window_id, change.node_id, change.person_hash),
             )
         case UndoReaction():
-            await tx.execute("DELETE FROM rsvps WHERE reaction_event = ?", (change.reaction_event,))
+            mine = (change.reaction_event, change.node_id, change.person_hash)
+            where = "reaction_event = ? AND node_id = ? AND person_hash = ?"
+            await tx.execute(f"DELETE FROM rsvps WHERE {where} AND by_command = 0", mine)
+            await tx.execute(f"UPDATE rsvps SET reaction_event = NULL WHERE {where}", mine)
     return True
 
 

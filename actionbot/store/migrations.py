@@ -326,4 +326,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE coalesce IS NOT NULL AND status = 'pending'",
         ),
     ),
+    Migration(
+        version=15,
+        description="rsvps: a join by command outlives a withdrawn reaction",
+        statements=(
+            "ALTER TABLE rsvps ADD COLUMN by_command INTEGER NOT NULL DEFAULT 0",
+            "UPDATE rsvps SET by_command = 1 WHERE reaction_event IS NULL",
+        ),
+    ),
 )

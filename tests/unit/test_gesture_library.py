@@ -118,6 +118,37 @@ def test_untrusted_files_are_refused_not_run(data: str | bytes, what: str) -> No
     assert not Path("/tmp/pwned").exists()
 
 
+def test_a_repeated_key_is_refused_not_silently_dropped() -> None:
+    """Found in review: a second ``safety:`` silently replaced the first one's warnings."""
+    twice = GOOD.replace("safety:", "safety: [Bring nothing with your name]\nsafety:", 1)
+    made = _parse(twice)
+    assert isinstance(made, GestureError)
+    (problem,) = made.problems
+    assert problem.what == "not-yaml" and "safety" in problem.detail and "line" in problem.detail
+
+
+def test_a_few_hundred_bytes_of_aliases_cannot_blow_up_a_problem_report() -> None:
+    """Found in review: ``id`` set to nested aliases was turned into text in full
+    (gigabytes from 500 bytes). A container is named by its type, never expanded."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 12):
+        levels.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]")
+    bomb = "extra:\n" + "\n".join("  " + line for line in levels) + "\nid: *a11\n"
+    made = _parse(bomb)
+    assert isinstance(made, GestureError)
+    assert ("id", "bad-id") in {(p.where, p.what) for p in made.problems}
+    assert all(len(p.detail) <= 40 for p in made.problems)
+
+
+def test_field_names_in_a_refusal_are_short_and_printable() -> None:
+    long_name = "x\u202e" + "y" * 900  # YAML allows implicit keys up to 1,024
+    made = _parse(GOOD + f"{long_name}: 1\n")
+    assert isinstance(made, GestureError)
+    (problem,) = made.problems
+    assert problem.what == "unknown-field" and len(problem.where) <= 40
+    assert "\u202e" not in problem.where
+
+
 def test_operator_folders_add_and_report_every_broken_file(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(GOOD)
     (tmp_path / "bad.yaml").write_text("id: x\n")

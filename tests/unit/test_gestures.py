@@ -178,7 +178,19 @@ async def test_rsvp_by_command_and_by_reaction_counted_per_node_and_undone(net, 
     assert "Taking part, by node: Kyiv 2" in coord.plain()
     assert "@ana" not in coord.plain() and "@ben" not in coord.plain()
 
-    await handler.redacted(events.Redaction(room_id=KYIV, event_id="$x", redacts="$r1"))
+    kyiv = (await net.nodes.by_room(KYIV)).id
+
+    async def count() -> int:
+        return (await net.runner.gestures.store.rsvp_counts(window_id)).get(kyiv, 0)
+
+    # Found in review: a redaction from another room, or by someone else, undid Ben's RSVP.
+    for room, who in ((LIMA, BEN), (KYIV, ANA)):
+        await handler.redacted(
+            events.Redaction(room_id=room, event_id="$y", redacts="$r1", sender=who)
+        )
+        assert await count() == 2
+    await handler.redacted(events.Redaction(room_id=KYIV, event_id="$x", redacts="$r1", sender=BEN))
+    assert await count() == 1
     left = await net.run(f"!leave {window_id}", room=KYIV, sender=ANA)
     assert "0 people from this node" in left.reply.plain()
     with sqlite3.connect(tmp_path / "db.sqlite") as db:
@@ -188,6 +200,39 @@ async def test_rsvp_by_command_and_by_reaction_counted_per_node_and_undone(net, 
 
     closed = await net.run("!join abcde", room=KYIV)
     assert closed.reply.is_error
+
+
+async def test_skin_tones_count_and_a_join_by_command_outlives_the_reaction(net) -> None:
+    """Found in review: 🙋🏽 and 🙋‍♀️ were not counted, and taking back a 🙋 also undid an
+    explicit ``!join``."""
+    window_id = await _approved(net)
+    kyiv = (await net.nodes.by_room(KYIV)).id
+    guide = next(r for r in await _rows(net, KYIV) if r.key.startswith("guideline:"))
+    await net.outbox.mark_sent(guide.id, event_id="$guide", now=NOW)
+    handler = RsvpHandler(
+        emoji="🙋",
+        runner=net.runner,
+        nodes=net.nodes,
+        windows=net.windows,
+        outbox=net.outbox,
+        clock=lambda: NOW,
+    )
+    people = {"@c:x": "🙋🏽", "@d:x": "🙋\u200d♀\ufe0f", "@e:x": "🙋🏻\u200d♂\ufe0f", ANA: "🙋"}
+    for index, (who, key) in enumerate(people.items()):
+        await handler.handle(
+            events.Reaction(
+                room_id=KYIV,
+                event_id=f"$r{index}",
+                sender=who,
+                reacts_to="$guide",
+                key=key,
+                sent_at=NOW,
+            )
+        )
+    assert (await net.runner.gestures.store.rsvp_counts(window_id)) == {kyiv: 4}
+    await net.run(f"!join {window_id}", room=KYIV, sender=ANA)
+    await handler.redacted(events.Redaction(room_id=KYIV, event_id="$x", redacts="$r3", sender=ANA))
+    assert (await net.runner.gestures.store.rsvp_counts(window_id)) == {kyiv: 4}  # Ana joined
 
 
 async def test_the_end_of_a_window_unpins_its_guidelines(net) -> None:
