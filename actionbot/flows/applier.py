@@ -7,7 +7,7 @@ was rolled back could otherwise fire for a window that never changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from actionbot.core.outbox import (
@@ -139,24 +139,33 @@ class Applier:
         self.scheduler = scheduler
         self._notify = notify
 
+    async def apply_each(self, each: Sequence[Effects], *, now: datetime) -> list[bool]:
+        """Several independent effects in one transaction, each all-or-nothing on its own
+        (a savepoint each): which of them took place."""
+        groups = [([*e.changes], [outgoing(m) for m in e.messages], _polls(e)) for e in each]
+        done = await self._changes.apply_many(groups, now=now)
+        for effects, took in zip(each, done, strict=True):
+            if took:
+                self._jobs(effects)
+        if any(took and effects.messages for effects, took in zip(each, done, strict=True)):
+            self._notify()
+        return done
+
     async def apply(self, effects: Effects, *, now: datetime) -> bool:
         """True if the effects took place; False if their expected state was gone (then
         nothing was stored and no job was touched)."""
         messages = [outgoing(m) for m in effects.messages]
-        polls = [
-            NewPoll(
-                message_key=m.key.text(),
-                window_id=m.window_id,
-                node_id=m.node_id,
-                room_id=m.room_id,
-            )
-            for m in effects.messages
-            if isinstance(m, PollStart)
-        ]
         if (effects.changes or messages) and not await self._changes.apply(
-            effects.changes, messages, polls, now=now
+            effects.changes, messages, _polls(effects), now=now
         ):
             return False
+        self._jobs(effects)
+        if messages:
+            self._notify()
+        return True
+
+    def _jobs(self, effects: Effects) -> None:
+        """After the commit: the scheduler follows what was stored."""
         for window_id in effects.cancel_window_jobs:
             self.scheduler.cancel_window(window_id)
         for window_id, node_id in effects.cancel_node_reminders:
@@ -165,6 +174,13 @@ class Applier:
             self.scheduler.cancel(job_id)
         for job in effects.schedule:
             self.scheduler.at(job)
-        if messages:
-            self._notify()
-        return True
+
+
+def _polls(effects: Effects) -> list[NewPoll]:
+    return [
+        NewPoll(
+            message_key=m.key.text(), window_id=m.window_id, node_id=m.node_id, room_id=m.room_id
+        )
+        for m in effects.messages
+        if isinstance(m, PollStart)
+    ]

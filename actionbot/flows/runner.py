@@ -26,7 +26,7 @@ from actionbot.core.proposals import Proposal
 from actionbot.core.timing import Timing, resolve
 from actionbot.core.when import WhenError
 from actionbot.core.windows import State, Window
-from actionbot.flows import admission_vote, decide, remind, series
+from actionbot.flows import admission_vote, decide, series
 from actionbot.flows import nodes as node_flows
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext
@@ -34,6 +34,7 @@ from actionbot.flows.decide import VoteResult
 from actionbot.flows.effects import NOTHING, Effects, Job, Response, reminder_job
 from actionbot.flows.guideline_steps import GuidelineSteps
 from actionbot.flows.node_steps import NodeSteps
+from actionbot.flows.remind_steps import ReminderSteps
 from actionbot.flows.rota_steps import RoomReader, RotaSteps
 from actionbot.flows.rotation import jobs as rota_jobs
 from actionbot.gestures import Library
@@ -45,7 +46,7 @@ from actionbot.store.windows import WindowStore
 log = logging.getLogger(__name__)
 
 
-class Runner(NodeSteps, RotaSteps, GuidelineSteps):
+class Runner(NodeSteps, RotaSteps, GuidelineSteps, ReminderSteps):
     def __init__(
         self,
         *,
@@ -70,6 +71,8 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
         self.clock = clock
         self._salt = salt
         self._lock = asyncio.Lock()
+        self._due: list[Job] = []  # reminders due, waiting for their batch
+        self._firing: asyncio.Task[None] | None = None
 
     def person_hash(self, user_id: str) -> str:
         """Who proposed, kept only as a keyed hash: enough to recognise them for
@@ -324,25 +327,6 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps):
             *(reminder_job(item) for item in due),
             Job(id=JobId(kind=JobKind.HORIZON), at=now + horizon / 2),
         ]
-
-    async def fire_reminder(self, job: Job) -> None:
-        item = job.reminder
-        assert item is not None
-        now = self.clock()
-        # Only the coordination room's node is needed (for its language): a thousand
-        # reminders due at once must not each read every node.
-        room = self.ctx.settings.coordination_room
-        coordination = await self.nodes.by_room(room) if room else None
-        effects = remind.remind(
-            self.ctx,
-            item=item,
-            window=await self.windows.get(item.window_id),
-            node=await self.nodes.by_id(item.node_id),
-            nodes=[coordination] if coordination else [],
-            now=now,
-        )
-        if await self.applier.apply(effects, now=now):
-            log.info("reminder settled", extra={"reminder": job.id.text()})
 
     async def end_window(self, window_id: str) -> None:
         """Mark the window done; for a series, create the next occurrence in the same

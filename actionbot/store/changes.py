@@ -360,3 +360,31 @@ class ChangeStore:
         except _Conflict:
             return False
         return True
+
+    async def apply_many(
+        self,
+        groups: Sequence[tuple[Sequence[Change], Sequence[OutgoingMessage], Sequence[NewPoll]]],
+        *,
+        now: datetime,
+    ) -> list[bool]:
+        """Several sets in one transaction, each all-or-nothing under its own savepoint: a
+        set whose expected state is gone is rolled back alone."""
+        done: list[bool] = []
+        async with self._db.transaction() as tx:
+            for changes, messages, polls in groups:
+                await tx.execute("SAVEPOINT one_set")
+                took = True
+                for change in changes:
+                    if not await _apply_one(tx, change, now):
+                        took = False
+                        break
+                if took:
+                    for poll in polls:
+                        await record_poll(tx, poll)
+                    for message in messages:
+                        await insert_message(tx, message, now=now)
+                else:
+                    await tx.execute("ROLLBACK TO one_set")
+                await tx.execute("RELEASE one_set")
+                done.append(took)
+        return done

@@ -3,6 +3,7 @@ Matrix, real SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -386,3 +387,25 @@ async def test_moving_zone_after_a_reminder_plans_it_again_for_the_new_time(env)
     await scheduler.run(f"reminder:{window.id}:kyiv1:1h")
     sent = [r for r in await outbox.all() if r.key.startswith(f"reminder:{window.id}:kyiv1:1h")]
     assert len(sent) == 2 and sent[0].key != sent[1].key
+
+
+async def test_reminders_due_together_settle_in_one_batch_and_a_replay_alone_is_dropped(
+    env,
+) -> None:
+    """A thousand nodes' "starts now" share one transaction; each reminder keeps its own
+    savepoint, so one already settled (a replay) does not undo the others."""
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-05 18:00 UTC; Together")
+    await approve_all(coordinator, nodes, window)
+    starts = {k: j for k, (_, j) in scheduler.jobs.items() if k.endswith(":start")}
+    assert len(starts) == 2
+    clock.now = datetime(2027, 3, 5, 18, 0, tzinfo=UTC)
+    first = sorted(starts)[0]
+    await coordinator.run_job(starts[first])  # fired once already: the replay is dropped
+    await asyncio.gather(*(coordinator.run_job(job) for job in starts.values()))
+    sent = [
+        r
+        for r in await outbox.all()
+        if r.key.startswith(f"reminder:{window.id}:") and ":start:" in r.key
+    ]
+    assert sorted(r.room_id for r in sent) == ["!kyiv1:x", "!lima1:x"]  # once each

@@ -1,0 +1,72 @@
+"""Reminders fired in batches: a thousand nodes' "starts now" fall due at one instant, and
+one transaction (and one outbox wake-up) for all of them beats a thousand.
+
+Each reminder is still its own unit: in the shared transaction it has a savepoint, so a
+reminder already settled (a replay) is rolled back alone and the others are kept (see
+:meth:`Applier.apply_each`). A batch that a crash interrupts is redone at start-up: the
+reminders it had not settled are still planned in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from actionbot.flows import remind
+from actionbot.flows.applier import Applier
+from actionbot.flows.context import FlowContext
+from actionbot.flows.effects import Job
+from actionbot.store.nodes import NodeStore
+from actionbot.store.windows import WindowStore
+
+log = logging.getLogger("actionbot.flows.runner")
+
+BATCH = 250  # reminders per transaction
+
+
+class ReminderSteps:
+    ctx: FlowContext
+    windows: WindowStore
+    nodes: NodeStore
+    applier: Applier
+    clock: Callable[[], datetime]
+    _due: list[Job]
+    _firing: asyncio.Task[None] | None
+
+    async def fire_reminder(self, job: Job) -> None:
+        """Queue a due reminder; the jobs due at the same moment go out together."""
+        self._due.append(job)
+        if self._firing is None or self._firing.done():
+            self._firing = asyncio.create_task(self._fire_due(), name="reminders")
+        await asyncio.shield(self._firing)
+
+    async def _fire_due(self) -> None:
+        await asyncio.sleep(0)  # the other jobs of this instant join the batch
+        while self._due:
+            batch, self._due = self._due[:BATCH], self._due[BATCH:]
+            now = self.clock()
+            nodes = {node.id: node for node in await self.nodes.all()}
+            room = self.ctx.settings.coordination_room
+            coordination = [n for n in nodes.values() if n.room_id == room]
+            windows = {}
+            for job in batch:
+                item = job.reminder
+                assert item is not None
+                if item.window_id not in windows:
+                    windows[item.window_id] = await self.windows.get(item.window_id)
+            each = [
+                remind.remind(
+                    self.ctx,
+                    item=job.reminder,
+                    window=windows[job.reminder.window_id],
+                    node=nodes.get(job.reminder.node_id),
+                    nodes=coordination,
+                    now=now,
+                )
+                for job in batch
+                if job.reminder is not None
+            ]
+            settled = await self.applier.apply_each(each, now=now)
+            log.info("reminders settled", extra={"count": sum(settled), "due": len(batch)})
