@@ -203,32 +203,28 @@ class OutboxSender:
         if isinstance(after_key, str):
             after = await self._outbox.by_key(after_key)
             if after is not None and after.status is Status.PENDING:
-                await self._outbox.mark_retry(
-                    row.id,
-                    error="waiting for the pin it undoes",
-                    next_attempt_at=now + timedelta(seconds=5),
-                    now=now,
-                    count_attempt=False,
-                )
-                return None
+                return await self._wait(row, "waiting for the pin it undoes", now)
             if after is None or after.status is not Status.SENT:
                 await self._outbox.mark_skipped(row.key, reason="it was never pinned", now=now)
                 return None
         key = row.content.get("target")
         target = await self._outbox.by_key(key) if isinstance(key, str) else None
         if target is not None and target.status is Status.PENDING:
-            await self._outbox.mark_retry(
-                row.id,
-                error="waiting for the message it refers to",
-                next_attempt_at=now + timedelta(seconds=5),
-                now=now,
-                count_attempt=False,
-            )
-            return None
+            return await self._wait(row, "waiting for the message it refers to", now)
         if target is None or not target.event_id:
             await self._outbox.mark_skipped(row.key, reason="its message was not sent", now=now)
             return None
         return target.event_id
+
+    async def _wait(self, row: OutboxRow, why: str, now: datetime) -> None:
+        """Look again in 5 s, without using up an attempt."""
+        await self._outbox.mark_retry(
+            row.id,
+            error=why,
+            next_attempt_at=now + timedelta(seconds=5),
+            now=now,
+            count_attempt=False,
+        )
 
     async def _pin(self, row: OutboxRow, event_id: str, *, pin: bool) -> None:
         now = self._clock()

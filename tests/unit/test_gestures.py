@@ -39,6 +39,17 @@ async def _rows(net, room: str | None = None):
     return [r for r in await net.outbox.all() if room is None or r.room_id == room]
 
 
+def _rsvp_handler(net) -> RsvpHandler:
+    return RsvpHandler(
+        emoji="🙋",
+        runner=net.runner,
+        nodes=net.nodes,
+        windows=net.windows,
+        outbox=net.outbox,
+        clock=lambda: NOW,
+    )
+
+
 async def _approved(net, gesture: str = "minute-of-silence") -> str:
     made = await net.run(
         f"!window propose 2027-03-20 18:00 UTC gesture={gesture}; Vigil", room=KYIV
@@ -152,14 +163,7 @@ async def test_rsvp_by_command_and_by_reaction_counted_per_node_and_undone(net, 
     # Ben reacts 🙋 to the guideline in Kyiv (as the homeserver would report it).
     guide = next(r for r in await _rows(net, KYIV) if r.key.startswith("guideline:"))
     await net.outbox.mark_sent(guide.id, event_id="$guide", now=NOW)
-    handler = RsvpHandler(
-        emoji="🙋",
-        runner=net.runner,
-        nodes=net.nodes,
-        windows=net.windows,
-        outbox=net.outbox,
-        clock=lambda: NOW,
-    )
+    handler = _rsvp_handler(net)
     reaction = events.Reaction(
         room_id=KYIV, event_id="$r1", sender=BEN, reacts_to="$guide", key="🙋\ufe0f", sent_at=NOW
     )
@@ -209,14 +213,7 @@ async def test_skin_tones_count_and_a_join_by_command_outlives_the_reaction(net)
     kyiv = (await net.nodes.by_room(KYIV)).id
     guide = next(r for r in await _rows(net, KYIV) if r.key.startswith("guideline:"))
     await net.outbox.mark_sent(guide.id, event_id="$guide", now=NOW)
-    handler = RsvpHandler(
-        emoji="🙋",
-        runner=net.runner,
-        nodes=net.nodes,
-        windows=net.windows,
-        outbox=net.outbox,
-        clock=lambda: NOW,
-    )
+    handler = _rsvp_handler(net)
     people = {"@c:x": "🙋🏽", "@d:x": "🙋\u200d♀\ufe0f", "@e:x": "🙋🏻\u200d♂\ufe0f", ANA: "🙋"}
     for index, (who, key) in enumerate(people.items()):
         await handler.handle(
