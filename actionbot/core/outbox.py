@@ -58,11 +58,11 @@ class OutgoingMessage:
     late_at: datetime | None = None
     late_content: dict[str, Any] | None = None
     # News that a newer message about the same thing replaces while it waits (a node's
-    # details, a node's vote): held ``COALESCE_HOLD`` so quick repeats become one message.
+    # details, a node's vote): the first goes at once, quick repeats become one message.
     coalesce: str | None = None
 
 
-# How long coalescable news waits for a newer version of itself before it is sent.
+# How long a repeat of coalescable news waits for a newer version of itself.
 COALESCE_HOLD = timedelta(seconds=20)
 
 
