@@ -11,11 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jinja2 import TemplateError
 from tqdm import tqdm
 
 from actionbot.config import Config
 from actionbot.config.model import handled_retention
 from actionbot.core.ids import normalise_id
+from actionbot.core.windows import State
 from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
@@ -41,6 +43,12 @@ async def _service(config: Config) -> tuple[Database, RoundupService]:
     return db, service
 
 
+def _fresh_folder(out: Path) -> bool:
+    """Reusing a folder could leave an earlier export's network-only photos in a public
+    one: only a new or empty folder is written."""
+    return not out.exists() or (out.is_dir() and not any(out.iterdir()))
+
+
 async def _export(config: Config, args: argparse.Namespace) -> int:
     db, service = await _service(config)
     try:
@@ -48,19 +56,31 @@ async def _export(config: Config, args: argparse.Namespace) -> int:
         if window is None:
             print(f"no window {args.window!r} in {config.db_path}", file=sys.stderr)
             return 2
+        if window.state not in (State.APPROVED, State.DONE):
+            print(f"window {window.id} is {window.state}: it did not run", file=sys.stderr)
+            return 2
         language = normalise_language(args.lang) if args.lang else config.default_language
         if language is None:
             print(f"unknown language {args.lang!r}", file=sys.stderr)
             return 2
+        out = Path(args.out)
+        if not await asyncio.to_thread(_fresh_folder, out):
+            print(f"{out} exists and is not an empty folder: choose a new one", file=sys.stderr)
+            return 2
         count = len([r for r in await service.reports.of_window(window.id) if r.kind == "photo"])
-        with tqdm(total=count, unit="photo", desc="roundup", file=sys.stderr) as bar:
-            roundup = await service.export(
-                window,
-                Path(args.out),
-                include_network=args.include_network,
-                language=language,
-                progress=bar.update,
-            )
+        try:
+            with tqdm(total=count, unit="photo", desc="roundup", file=sys.stderr) as bar:
+                roundup = await service.export(
+                    window,
+                    out,
+                    include_network=args.include_network,
+                    language=language,
+                    progress=bar.update,
+                )
+        except TemplateError as exc:  # an operator's override template
+            where = f"{exc.name}, line {exc.lineno}" if hasattr(exc, "lineno") else "a template"
+            print(f"the roundup template is broken ({where}): {exc.message}", file=sys.stderr)
+            return 2
         print(
             f"wrote {args.out}/index.html, roundup.md, roundup.json "
             f"({len(roundup.nodes)} nodes, {roundup.photos} photos"

@@ -19,7 +19,10 @@ from actionbot.roundup.model import Roundup
 
 
 @cache
-def environment(override: Path | None) -> Environment:
+def environment(override: Path | None, *, markdown: bool = False) -> Environment:
+    """HTML templates autoescape; the Markdown one escapes every value it prints
+    (``finalize``): a caption must not become a remote image a viewer fetches, raw HTML
+    or a ``javascript:`` link."""
     loaders: list = [PackageLoader("actionbot", "roundup/templates")]
     if override is not None:
         loaders.insert(0, FileSystemLoader(str(override)))
@@ -28,7 +31,19 @@ def environment(override: Path | None) -> Environment:
         autoescape=lambda name: bool(name) and name.endswith(".html"),
         undefined=StrictUndefined,  # a typo in an override fails loudly, in the test suite
         keep_trailing_newline=True,
+        finalize=markdown_text if markdown else None,
     )
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+!|~"})
+
+
+def markdown_text(value: object) -> object:
+    """Markdown-inert text: its punctuation escaped, one line (a newline would end a
+    quote or start a heading). Numbers and file names pass as they are."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(value.split()).translate(_MARKDOWN)
 
 
 def labels(voice: Voice, roundup: Roundup) -> dict[str, str]:
@@ -96,7 +111,7 @@ def page(
     }
     return (
         env.get_template("page.html").render(values),
-        env.get_template("roundup.md").render(values),
+        environment(override, markdown=True).get_template("roundup.md").render(values),
     )
 
 

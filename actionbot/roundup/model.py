@@ -4,7 +4,7 @@ and the exporter read only this. Nodes are named by their node names; people nev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,12 @@ class Roundup:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def keeping_photos(self, available: set[str]) -> Roundup:
+        """The same roundup without the photos whose files are gone (purged, or a
+        restored backup, which leaves photos out)."""
+        parts = [replace(p, photos=[s for s in p.photos if s in available]) for p in self.nodes]
+        return replace(self, nodes=parts, photos=sum(len(p.photos) for p in parts))
+
 
 def build(
     *,
@@ -82,7 +88,8 @@ def build(
                 rsvps=rsvps.get(node.id, 0),
                 adaptation=adaptations.get(node.id),
                 reports=len(mine),
-                captions=[r.caption for r in mine if r.caption][:10],
+                # Photos' captions here; text reports are listed once, under the words.
+                captions=[r.caption for r in mine if r.caption and r.kind == "photo"][:10],
                 photos=taken,
             )
         )

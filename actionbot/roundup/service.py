@@ -63,9 +63,14 @@ class RoundupService:
         self._applier = applier
 
     async def compile(self, window: Window, *, public_only: bool) -> Roundup:
+        took_part = [
+            n
+            for n in await self._nodes.all()
+            if n.admitted and n.registered_at <= window.node_start(n)[0] + window.duration
+        ]
         return build(
             window=window,
-            nodes=await self._nodes.all(),
+            nodes=took_part,
             reports=await self.reports.of_window(window.id),
             rsvps=await self._gestures.rsvp_counts(window.id),
             adaptations=await self._gestures.adaptations(window.id),
@@ -143,18 +148,24 @@ class RoundupService:
         """``index.html`` (self-contained: photos inline, pictures as SVG, no scripts),
         ``roundup.md`` with ``photos/``, and ``roundup.json``."""
         roundup = await self.compile(window, public_only=not include_network)
-        await asyncio.to_thread(_folders, out)
-        images: dict[str, str] = {}
+        photos: dict[str, bytes] = {}
         for part in roundup.nodes:
             for sha in part.photos:
                 data = await asyncio.to_thread(self.photos.read, sha)
                 progress(1)
-                if data is None:
-                    continue
-                await asyncio.to_thread(_write, out / "photos" / f"{sha}.jpg", data)
-                images[sha] = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+                if data is not None:  # a photo purged or lost (backups leave them out)
+                    photos[sha] = data
+        roundup = roundup.keeping_photos(set(photos))
+        images = {
+            sha: "data:image/jpeg;base64," + base64.b64encode(data).decode()
+            for sha, data in photos.items()
+        }
         voice = self._voices.for_language(language)
+        # Rendered before anything is written: a broken override template leaves no folder.
         html, markdown = text.page(voice, roundup, images, override=self._templates)
+        await asyncio.to_thread(_folders, out)
+        for sha, data in photos.items():
+            await asyncio.to_thread(_write, out / "photos" / f"{sha}.jpg", data)
         document = json.dumps(roundup.to_json(), ensure_ascii=False, indent=2)
         for name, body in (
             ("index.html", html),

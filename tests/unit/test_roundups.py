@@ -113,3 +113,54 @@ async def test_old_photos_are_purged_unless_kept(net, tmp_path) -> None:
     assert list((tmp_path / "photos").glob("*.jpg")) == []
     kinds = [r.kind for r in await service.reports.of_window(window_id)]
     assert kinds == ["text", "text"]  # words stay; photos go
+
+
+async def test_review_fixes_of_the_export(net, tmp_path) -> None:
+    """Found in review: a reused folder kept network-only photos in a public export;
+    captions were live Markdown (remote images, raw HTML, javascript: links); text reports
+    were listed twice; a missing photo file crashed the export; a node registered after
+    the window was said to have taken part."""
+    from actionbot.cli import main
+
+    window_id = await _reported(net)
+    await net.run(
+        f"!report {window_id} public ![x](https://evil.example/t.png) <img src=x> "
+        "[c](javascript:alert(1))",
+        room=KYIV,
+    )
+    window = await net.windows.get(window_id)
+    # A node that registered after the window did not take part.
+    _at(net, DURING + timedelta(days=5))
+    await net.run("!node register Late tz=Asia/Tokyo", room="!late:x")
+    out = tmp_path / "page"
+    roundup = await net.runner.roundups.export(window, out, include_network=False, language="en")
+    assert {p.name for p in roundup.nodes} == {"Kyiv", "Lima"}
+    markdown = (out / "roundup.md").read_text()
+    # Only the export's own photos may be live images; nothing from a caption is.
+    live = re.findall(r"(?<!\\)(<img|\]\((?!photos/))", markdown)
+    assert live == [] and "\\<img" in markdown, markdown
+    assert markdown.count("Сорок людей під дощем") == 1  # once, among the words
+    page = (out / "index.html").read_text()
+    assert page.count("Сорок людей під дощем") == 1
+
+    # A photo file gone (purged, or a backup restored without photos): left out, no crash.
+    for photo in (tmp_path / "photos").iterdir():
+        photo.unlink()
+    empty = await net.runner.roundups.export(
+        window, tmp_path / "again", include_network=True, language="en"
+    )
+    assert empty.photos == 0 and (tmp_path / "again" / "index.html").exists()
+
+    # The command line refuses a folder in use and a window that did not run.
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "matrix: {homeserver: 'https://h.example.org', user_id: '@bot:example.org', "
+        "password: secret-pw}\n"
+        f"store: {{path: '{tmp_path}'}}\nnetwork: {{admission: open}}\n"
+    )
+    used = main(["roundup", "export", window_id, "--out", str(out), "-c", str(config)])
+    assert used == 2
+    await net.run("!window propose 2027-09-01 18:00 UTC; Not yet", room=KYIV)
+    (waiting,) = await net.windows.in_states(["proposed"])
+    never = main(["roundup", "export", waiting.id, "--out", str(tmp_path / "x"), "-c", str(config)])
+    assert never == 2 and not (tmp_path / "x").exists()
