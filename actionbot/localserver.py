@@ -76,6 +76,7 @@ class LocalSynapse:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
         self.relaxed_limits = relaxed_limits
+        self.server_name = SERVER_NAME  # user ids end in it (a federating subclass sets its own)
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -116,7 +117,7 @@ class LocalSynapse:
             )
         )
         config: dict[str, Any] = {
-            "server_name": SERVER_NAME,
+            "server_name": self.server_name,
             "pid_file": str(self.data_dir / "homeserver.pid"),
             "listeners": [
                 {
@@ -252,7 +253,7 @@ class LocalSynapse:
         except LocalServerError as exc:
             if not (exist_ok and "M_USER_IN_USE" in str(exc)):
                 raise
-        return User(user_id=f"@{localpart}:{SERVER_NAME}", password=password)
+        return User(user_id=f"@{localpart}:{self.server_name}", password=password)
 
     def lift_rate_limit(self, user_id: str, admin: User) -> None:
         """Synapse's per-user override: no message rate limit for ``user_id`` (the bot),

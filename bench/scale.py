@@ -175,7 +175,7 @@ async def _probe(config_file: Path) -> None:
     task = asyncio.create_task(bot.run(stop))
     await asyncio.wait_for(bot.ready.wait(), 600)
     seconds = time.perf_counter() - begin
-    jobs = len(bot.parts.scheduler._scheduler.get_jobs())
+    jobs = len(bot.parts.scheduler.job_ids())
     stop.set()
     await task
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from synapse.config.server import DEFAULT_IP_RANGE_BLOCKLIST
 
-from actionbot.localserver import LocalSynapse, User, free_port
+from actionbot.localserver import LocalSynapse, free_port
 from tests.integration.matrix_user import MatrixUser
 
 LOOPBACK_RANGES = ["127.0.0.0/8", "::1/128"]
@@ -141,7 +141,6 @@ class FederatedSynapse(LocalSynapse):
         """The parent's config plus federation; rewritten on every start (same values)."""
         super().write_config()
         config: dict[str, Any] = yaml.safe_load(self.config_path.read_text())
-        config["server_name"] = self.server_name
         config["listeners"].append(
             {
                 "port": self.federation_port,
@@ -176,18 +175,6 @@ class FederatedSynapse(LocalSynapse):
             }
         )
         self.config_path.write_text(yaml.safe_dump(config))
-
-    def register(
-        self,
-        localpart: str,
-        password: str | None = None,
-        *,
-        admin: bool = False,
-        exist_ok: bool = False,
-    ) -> User:
-        """As the parent, but the user id carries this server's name (with its port)."""
-        user = super().register(localpart, password, admin=admin, exist_ok=exist_ok)
-        return replace(user, user_id=f"@{localpart}:{self.server_name}")
 
 
 @dataclass
