@@ -95,9 +95,13 @@ class OutboxSender:
         now = self._clock()
         if self._paused_until and now < self._paused_until:
             return self._paused_until - now
-        for row in await self._outbox.due(now=now, limit=100):
-            if row.room_id in self._busy_rooms:
-                continue
+        # Only as many rows as there are free slots, read just before they are sent: a
+        # row read long before its turn could meanwhile be skipped (its window cancelled)
+        # and would still go out; and reading 100 rows per finished send cost more CPU
+        # than the sends themselves in a 1,000-room fan-out.
+        free = self._config.send_concurrency - len(self._busy_rooms)
+        rows = await self._outbox.due(now=now, limit=free, skip_rooms=self._busy_rooms)
+        for row in rows if free > 0 else ():
             self._busy_rooms.add(row.room_id)
             task = asyncio.create_task(self._deliver(row))
             self._tasks.add(task)

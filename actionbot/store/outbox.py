@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 
 import aiosqlite
@@ -100,12 +101,21 @@ class OutboxStore:
         async with self._db.transaction() as tx:
             return await insert_message(tx, message, now=now)
 
-    async def due(self, *, now: datetime, limit: int = 50) -> list[OutboxRow]:
-        """Pending rows whose next attempt is due, oldest first."""
+    async def due(
+        self, *, now: datetime, limit: int = 50, skip_rooms: Collection[str] = ()
+    ) -> list[OutboxRow]:
+        """The oldest due pending row of each room not in ``skip_rooms`` (rooms with a
+        send in flight), oldest first: one room's backlog never hides the other rooms,
+        and only rows that can start now are read (one query per finished send)."""
+        skip = sorted(skip_rooms)
         rows = await self._db.fetchall(
-            """SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-               ORDER BY created_at, rowid LIMIT ?""",
-            (to_db_time(now), limit),
+            f"""SELECT * FROM (
+                   SELECT *, rowid AS seq, ROW_NUMBER() OVER (
+                       PARTITION BY room_id ORDER BY created_at, rowid) AS place
+                   FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                   AND room_id NOT IN ({", ".join("?" * len(skip))}))
+               WHERE place = 1 ORDER BY created_at, seq LIMIT ?""",
+            (to_db_time(now), *skip, limit),
         )
         return [_row(r) for r in rows]
 
