@@ -28,6 +28,7 @@ from actionbot.store import Database, SessionStore, WindowStore
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = timedelta(seconds=10)
+HOUSEKEEPING = timedelta(hours=6)
 
 
 def utc_now() -> datetime:
@@ -44,6 +45,7 @@ class Bot:
         self._parts: Parts | None = None
         self._signing_keys: CrossSigningKeys | None = None
         self._sender_task: asyncio.Task[None] | None = None
+        self._housekeeping_task: asyncio.Task[None] | None = None
 
     # Read by tests and tools once the bot runs.
     @property
@@ -130,6 +132,9 @@ class Bot:
             return await parts.sync.run(stop)
         finally:
             parts.scheduler.shutdown()
+            if self._housekeeping_task is not None:
+                self._housekeeping_task.cancel()
+                await asyncio.gather(self._housekeeping_task, return_exceptions=True)
             await parts.router.undecryptable.settle()
             if self._sender_task is not None:
                 await parts.sender.flush(grace=SHUTDOWN_GRACE)
@@ -148,8 +153,28 @@ class Bot:
                 await SessionStore(parts.db).save_cross_signing_seeds(in_use.seeds)
                 self._signing_keys = in_use
         await parts.runner.rebuild()
-        await parts.handled.prune(self.clock() - handled_retention(self.config))
+        await self._housekeeping()
         self._sender_task = asyncio.create_task(parts.sender.run(), name="outbox")
+        self._housekeeping_task = asyncio.create_task(self._every(HOUSEKEEPING), name="upkeep")
+
+    async def _housekeeping(self) -> None:
+        """Forget what is no longer needed: handled-event records and hints past their
+        retention, photos past theirs; then leave no old copy in the write-ahead log. At
+        start and every ``HOUSEKEEPING`` (a bot that runs for months forgets too)."""
+        parts = self.parts
+        now = self.clock()
+        await parts.handled.prune(now - handled_retention(self.config))
+        if parts.runner.roundups is not None:
+            await parts.runner.roundups.purge(now)
+        await parts.db.scrub()
+
+    async def _every(self, period: timedelta) -> None:
+        while True:
+            await asyncio.sleep(period.total_seconds())
+            try:
+                await self._housekeeping()
+            except Exception:
+                log.exception("housekeeping failed; trying again later")
 
 
 async def _announce_new_device(

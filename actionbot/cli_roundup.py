@@ -97,6 +97,7 @@ async def _purge(config: Config) -> int:
         now = datetime.now(UTC)
         gone = await service.purge(now)
         forgotten = await EventLog(db).prune(now - handled_retention(config))
+        await db.scrub()  # no old copy left in the write-ahead log
         print(
             f"deleted {gone} photo report(s) older than the retention time and "
             f"{forgotten} record(s) of handled events"

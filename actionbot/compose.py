@@ -15,6 +15,7 @@ from actionbot.commands.dispatch import build_commands
 from actionbot.config import Config
 from actionbot.core.calendar import Calendar
 from actionbot.core.gestures import Gesture
+from actionbot.core.ratelimit import CommandLimits
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.rota_steps import RoomState
@@ -202,6 +203,8 @@ def _router(
     nodes, windows, outbox, handled = stores
 
     upload = _uploader(connection)
+    # One set of token buckets for everything people can make the bot answer or work on.
+    limits = CommandLimits()
 
     commands = CommandHandler(
         config=config,
@@ -226,6 +229,7 @@ def _router(
         handled=handled,
         notify=notify,
         clock=clock,
+        limits=limits,
     )
     polls = PollHandler(
         config=config,
@@ -286,6 +290,8 @@ def _router(
             handled=handled,
             notify=notify,
             clock=clock,
+            person_hash=runner.person_hash,
+            limits=limits,
         ),
         media=MediaHandler(
             config=config,
@@ -296,6 +302,7 @@ def _router(
             voices=voices,
             handled=handled,
             clock=clock,
+            limits=limits,
         ),
         clock=clock,
     )

@@ -6,8 +6,10 @@ time, so one member (or an infiltrator) cannot flood the network through the bot
 | per person   | 15    | one every 3 s     |
 | per room     | 40    | one a second      |
 
-Pure: the caller passes the time. A refused command gets one polite answer per empty
-bucket (``first_refusal``), then nothing until the bucket refills.
+Pure: the caller passes the time. A refused command gets one polite answer, then nothing
+until the bucket has filled up again (a steady flood got an answer after every refill —
+review). One set of buckets covers every kind of input that makes the bot answer or work
+(commands, poll answers, undecryptable messages, refused photos).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ class Bucket:
         elapsed = max(0.0, (now - self.updated).total_seconds())
         self.tokens = min(self.capacity, self.tokens + elapsed * self.per_second)
         self.updated = now
+        if self.tokens >= self.capacity:
+            self.told = False  # quiet long enough: a new flood may be told again
         if self.tokens >= 1:
             self.tokens -= 1
-            self.told = False
             return True
         return False
 

@@ -379,8 +379,6 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps, ReminderSteps):
         for job in jobs:
             self.applier.scheduler.at(job)
         log.info("schedule rebuilt from the database", extra={"jobs": len(jobs)})
-        if self.roundups is not None:
-            await self.roundups.purge(now)
         await self.send_missing_guidelines()
         return len(jobs)
 

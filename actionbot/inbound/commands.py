@@ -40,7 +40,9 @@ class CommandHandler:
         handled: EventLog,
         notify: Callable[[], None],
         clock: Callable[[], datetime],
+        limits: CommandLimits | None = None,
     ) -> None:
+        """``limits`` is shared with the other inbound handlers that answer people."""
         self._config = config
         self._commands = commands
         self._connection = connection
@@ -49,7 +51,7 @@ class CommandHandler:
         self._handled = handled
         self._notify = notify
         self._clock = clock
-        self._limits = CommandLimits()
+        self._limits = limits or CommandLimits()
 
     async def handle(self, message: events.TextMessage) -> None:
         prefix = self._config.command_prefix

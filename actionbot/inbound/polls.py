@@ -63,27 +63,25 @@ class PollHandler:
         problem: Reply | None = None
         # Older polls offered "abstain": it reads as stand-aside.
         choice = read_vote(answer.answers[0]) if answer.answers else None
-        once_per_person = False
+        why = "closed"
         if node is None or not node.admitted or window is None or choice is None:
-            problem = system.poll_answer_not_counted(voice)
+            problem, why = system.poll_answer_not_counted(voice), "invalid"
         elif self._config.voters == "moderators" and answer.sender not in self._config.coordinators:
             level = await self._connection.power_level(answer.room_id, answer.sender)
             if level < self._config.register_min_power_level:
-                problem = system.poll_answer_moderators_only(voice)
-                # Said once per person and poll, however often they answer: the bot's
-                # replies must not become the noise in a room.
-                once_per_person = True
+                problem, why = system.poll_answer_moderators_only(voice), "moderators"
+        person = self._runner.person_hash(answer.sender)
 
         def problem_notice(reply: Reply) -> Notice:
-            key = MessageKey(kind=MessageKind.REPLY, event=answer.event_id)
-            if once_per_person:
-                key = MessageKey(
+            # Each problem is said once per person and poll, however often they answer (a
+            # client can send a hundred answers): the bot's replies must not become the
+            # noise in a room. Votes themselves are never limited.
+            return Notice(
+                key=MessageKey(
                     kind=MessageKind.NOT_COUNTED,
                     event=answer.poll_event_id,
-                    session=self._runner.person_hash(answer.sender)[:16],
-                )
-            return Notice(
-                key=key,
+                    session=f"{why}-{person[:16]}",
+                ),
                 room_id=answer.room_id,
                 reply=reply,
                 in_reply_to=answer.event_id,

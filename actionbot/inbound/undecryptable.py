@@ -1,5 +1,7 @@
 """Messages the bot could not decrypt: ask for the key; if it has not come after a short
-wait, handle the event as what it is, or reply once per Megolm session with a hint."""
+wait, handle the event as what it is, or reply with a hint — once per person, room and
+day (per Megolm session, made-up session ids got a hint each — review). Each one passes
+the same token buckets as commands: a flood costs no key requests beyond them."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from nio import RoomMessageText, UnknownEvent
 
 from actionbot.config import Config
 from actionbot.core.keys import MessageKey, MessageKind
+from actionbot.core.ratelimit import CommandLimits
 from actionbot.flows.applier import outgoing
 from actionbot.flows.effects import Notice
 from actionbot.inbound.commands import CommandHandler
@@ -39,10 +42,14 @@ class UndecryptableHandler:
         handled: EventLog,
         notify: Callable[[], None],
         clock: Callable[[], datetime],
+        person_hash: Callable[[str], str],
+        limits: CommandLimits | None = None,
     ) -> None:
         self._config = config
         self._connection = connection
         self._commands = commands
+        self._person_hash = person_hash
+        self._limits = limits or CommandLimits()
         self._polls = polls
         self._nodes = nodes
         self._voices = voices
@@ -54,6 +61,11 @@ class UndecryptableHandler:
 
     async def handle(self, item: events.Undecryptable) -> None:
         if await self._handled.is_handled(item.event_id):
+            return
+        person = self._person_hash(item.sender)
+        allowed, _tell = self._limits.allow(person, item.room_id, self._clock())
+        if not allowed:
+            log.warning("undecryptable event ignored: too many too fast")
             return
         log.info(
             "undecryptable event; requesting its key",
@@ -110,8 +122,10 @@ class UndecryptableHandler:
                     await self._polls.handle(answer)
             return
         voice = self._voices.of(await self._nodes.by_room(item.room_id))
+        now = self._clock()
+        hinted = f"{self._person_hash(item.sender)[:16]}-{now:%Y%m%d}"
         notice = Notice(
-            key=MessageKey(kind=MessageKind.HINT, room=item.room_id, session=item.session_id),
+            key=MessageKey(kind=MessageKind.HINT, room=item.room_id, session=hinted),
             room_id=item.room_id,
             reply=system.undecryptable(
                 voice, self._config.command_prefix, self._connection.device_id
@@ -121,8 +135,8 @@ class UndecryptableHandler:
         )
         if await self._handled.record_hint(
             room_id=item.room_id,
-            session_id=item.session_id,
-            now=self._clock(),
+            session_id=hinted,
+            now=now,
             message=outgoing(notice),
         ):
             log.info(

@@ -71,6 +71,7 @@ class OutboxSender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused_until: datetime | None = None
         self._stopping = False
+        self._emptied = False  # rows were emptied since the last scrub
 
     def notify(self) -> None:
         """Something was enqueued: look at the outbox now."""
@@ -81,6 +82,9 @@ class OutboxSender:
             self._wake.clear()
             try:
                 wait = await self.pump()
+                if self._emptied and not self._tasks:
+                    # Nothing in flight: the texts just sent leave the write-ahead log too.
+                    self._emptied = not await self._outbox.scrub()
             except Exception:
                 # Never let the sender die silently: log, wait a little, keep going.
                 log.exception("outbox pump failed")
@@ -162,6 +166,7 @@ class OutboxSender:
             log.exception("outbox delivery crashed", extra={"key": row.key})
         finally:
             self._busy_rooms.discard(row.room_id)
+            self._emptied = True
             self._wake.set()
 
     async def _leave(self, row: OutboxRow) -> None:

@@ -194,7 +194,6 @@ class RoundupService:
         return gone + orphans
 
 
-RETENTION_CHECK = timedelta(hours=6)
 ORPHAN_AGE = timedelta(minutes=10)  # a photo written but not yet recorded is younger
 
 

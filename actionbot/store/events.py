@@ -22,9 +22,16 @@ class EventLog:
         """Forget which events were handled before ``before``: they are older than anything
         the bot would still act on (see ``handled_retention``), and the list of event ids
         is a record of who spoke when."""
-        return await self._db.execute(
-            "DELETE FROM handled_events WHERE handled_at < ?", (to_db_time(before),)
-        )
+        async with self._db.transaction() as tx:
+            cur = await tx.execute(
+                "DELETE FROM handled_events WHERE handled_at < ?", (to_db_time(before),)
+            )
+            # A hint is given once per person, room and day: older records only say who
+            # could not be read where.
+            await tx.execute(
+                "DELETE FROM undecryptable_hints WHERE hinted_at < ?", (to_db_time(before),)
+            )
+            return cur.rowcount
 
     async def is_handled(self, event_id: str) -> bool:
         row = await self._db.fetchone(
@@ -59,7 +66,8 @@ class EventLog:
     async def record_hint(
         self, *, room_id: str, session_id: str, now: datetime, message: OutgoingMessage
     ) -> bool:
-        """Enqueue an undecryptable-message hint unless this session was hinted before."""
+        """Enqueue an undecryptable-message hint unless ``session_id`` (what is hinted: the
+        person's keyed hash and the day) was hinted before in this room."""
         async with self._db.transaction() as tx:
             cur = await tx.execute(
                 "INSERT OR IGNORE INTO undecryptable_hints (room_id, session_id, hinted_at) "

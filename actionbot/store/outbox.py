@@ -186,6 +186,10 @@ class OutboxStore:
         )
         return changed == 1
 
+    async def scrub(self) -> bool:
+        """Leave no copy of emptied rows in the write-ahead log (see ``Database.scrub``)."""
+        return await self._db.scrub()
+
     async def by_key(self, key: str) -> OutboxRow | None:
         row = await self._db.fetchone("SELECT * FROM outbox WHERE key = ?", (key,))
         return _row(row) if row else None

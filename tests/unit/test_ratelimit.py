@@ -32,3 +32,17 @@ def test_normal_use_is_never_refused() -> None:
     for _ in range(200):  # a command every 4 s for 13 minutes
         assert limits.allow("ana", "!r", now)[0]
         now += timedelta(seconds=4)
+
+
+def test_a_steady_flood_is_told_once_not_after_every_refill() -> None:
+    """Review: ten commands a second for five minutes got a refusal every 3 s (100 of
+    them). Told once; told again only after the bucket has filled up (a new flood)."""
+    limits = CommandLimits()
+    now, told = T0, 0
+    for _ in range(3000):
+        told += limits.allow("ana", "!r", now)[1]
+        now += timedelta(milliseconds=100)
+    assert told == 1
+    now += timedelta(seconds=45)  # quiet long enough to fill the bucket again
+    results = [limits.allow("ana", "!r", now) for _ in range(17)]
+    assert [t for _, t in results].count(True) == 1

@@ -1,0 +1,209 @@
+"""Review of issue 10 as a hostile member and as someone who seizes the disk: each test
+failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from actionbot.config import Config, parse_config
+from actionbot.core.outbox import OutgoingMessage, Status
+from actionbot.inbound.polls import PollHandler
+from actionbot.inbound.undecryptable import UndecryptableHandler
+from actionbot.matrix import events
+from actionbot.matrix.connection import Sent
+from actionbot.matrix.sender import OutboxSender
+from actionbot.render.catalogs import Catalogs, Voices
+from actionbot.store import Database, NodeStore, OutboxStore
+from actionbot.store.events import EventLog
+from tests.unit.harness import make_harness
+
+T0 = datetime(2027, 1, 1, tzinfo=UTC)
+ALICE = b"@alice:example.org"
+
+
+def _config(tmp_path: Path) -> Config:
+    config = parse_config(
+        {
+            "matrix": {"homeserver": "https://h.org", "user_id": "@b:h.org", "password": "pw12"},
+            "network": {"admission": "open"},
+            "bot": {"undecryptable_hint_delay": "1s"},
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config), config
+    return config
+
+
+class FakeConn:
+    device_id = "DEVICE"
+
+    def __init__(self) -> None:
+        self.key_requests = 0
+        self.sent: list[str] = []
+
+    async def request_room_key(self, event) -> None:
+        self.key_requests += 1
+
+    def try_decrypt(self, event):
+        return None
+
+    async def send(self, *, room_id, event_type, content, txn_id):
+        self.sent.append(room_id)
+        await asyncio.sleep(0)
+        return Sent(event_id=f"$s{len(self.sent)}")
+
+
+async def test_undecryptable_messages_pass_the_buckets_and_hint_once_a_day(tmp_path) -> None:
+    """200 encrypted events naming made-up Megolm sessions got 200 key requests and 200
+    hint replies with a mention. Now: the person's bucket (15) bounds the key requests,
+    and one hint per person, room and day."""
+    config = _config(tmp_path)
+    db = await Database.open(tmp_path / "db.sqlite")
+    conn = FakeConn()
+    handler = UndecryptableHandler(
+        config=config,
+        connection=conn,  # type: ignore[arg-type]
+        commands=SimpleNamespace(),  # type: ignore[arg-type]
+        polls=SimpleNamespace(),  # type: ignore[arg-type]
+        nodes=NodeStore(db),
+        voices=Voices(Catalogs.source_only(), "en"),
+        handled=EventLog(db),
+        notify=lambda: None,
+        clock=lambda: T0,
+        person_hash=lambda user: f"hash-of-{user}",
+    )
+
+    def undecryptable(n: int, sender: str = "@mallory:evil.org") -> events.Undecryptable:
+        return events.Undecryptable(
+            room_id="!node:h.org",
+            event_id=f"$x{n}-{sender}",
+            sender=sender,
+            session_id=f"fake-session-{n}",
+            sent_at=T0,
+            event=None,
+            before_join=False,
+        )
+
+    for n in range(200):
+        await handler.handle(undecryptable(n))
+    await handler.handle(undecryptable(0, sender="@ana:h.org"))  # someone else: hinted
+    await asyncio.gather(*list(handler._tasks))
+    hints = [r for r in await OutboxStore(db).all() if r.key.startswith("hint")]
+    await db.close()
+    assert conn.key_requests == 16  # mallory's burst of 15, and ana's
+    assert len(hints) == 2
+
+
+async def test_a_flood_of_poll_answers_gets_one_reply(tmp_path) -> None:
+    """Any client can send a hundred answers that are not votes: each got its own "not
+    counted" reply with a mention. Now once per person, poll and problem."""
+    h = await make_harness(tmp_path, T0, bot={"coordination_room": "!coord:x"})
+    await h.run("!node register Kyiv tz=UTC", room="!kyiv:x")
+    await h.run("!window propose 2027-03-20 18:00 UTC; Vigil", room="!kyiv:x")
+    (poll,) = [r for r in await h.outbox.all() if r.key.startswith("poll:")]
+    await h.outbox.mark_sent(poll.id, event_id="$poll", now=T0)
+    handler = PollHandler(
+        config=h.config,
+        connection=SimpleNamespace(),  # type: ignore[arg-type]
+        runner=h.runner,
+        windows=h.windows,
+        nodes=h.nodes,
+        voices=h.voices,
+        handled=EventLog(h.db),
+        notify=lambda: None,
+        clock=lambda: T0,
+    )
+    before = len(await h.outbox.all())
+    for n in range(100):
+        await handler.handle(
+            events.PollAnswer(
+                room_id="!kyiv:x",
+                event_id=f"$a{n}",
+                sender="@mallory:evil.org",
+                poll_event_id="$poll",
+                answers=(f"junk{n}",),
+                sent_at=T0,
+            )
+        )
+    replies = len(await h.outbox.all()) - before
+    await h.db.close()
+    assert replies == 1
+
+
+async def test_a_sent_mention_leaves_no_copy_on_disk(tmp_path: Path) -> None:
+    """A sent row is emptied, but the write-ahead log kept the page that held its text and
+    mention (238 copies of one user id after 40 replies). Once nothing is in flight the
+    sender scrubs the log; the file itself overwrites freed space with zeros."""
+    path = tmp_path / "db.sqlite"
+    db = await Database.open(path, writable=True, now=T0)
+    outbox = OutboxStore(db)
+
+    def on_disk() -> list[str]:
+        return [f.name for f in tmp_path.glob("db.sqlite*") if ALICE in f.read_bytes()]
+
+    for n in range(40):
+        await outbox.enqueue(
+            OutgoingMessage(
+                key=f"reply:$cmd{n}",
+                room_id=f"!r{n % 3}:h.org",
+                content={
+                    "body": "Proposed: blockade",
+                    "m.mentions": {"user_ids": [ALICE.decode()]},
+                },
+            ),
+            now=T0,
+        )
+    assert on_disk()  # the check can see it
+
+    async def nothing() -> None:
+        return None
+
+    sender = OutboxSender(
+        outbox=outbox,
+        connection=FakeConn(),  # type: ignore[arg-type]
+        config=_config(tmp_path),
+        clock=lambda: T0,
+        failure_report=nothing,  # type: ignore[arg-type]
+    )
+    task = asyncio.create_task(sender.run())
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        rows = await outbox.all()
+        if all(r.status is Status.SENT for r in rows) and not on_disk():
+            break
+    leaked = on_disk()  # while the bot runs (closing the database empties the log)
+    sender.notify()
+    await sender.stop(grace=timedelta(seconds=1))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await db.close()
+    assert {r.status for r in rows} == {Status.SENT}
+    assert not leaked, leaked
+
+
+async def test_housekeeping_runs_again_and_again_even_after_a_failure(tmp_path) -> None:
+    """Pruning and photo retention ran only at start-up: a bot up for months kept every
+    handled event id. Now every ``HOUSEKEEPING`` too, and a failed round is not the last."""
+    from actionbot.app import Bot
+
+    bot = Bot(_config(tmp_path))
+    rounds: list[int] = []
+
+    async def housekeeping() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise RuntimeError("disk hiccup")
+
+    bot._housekeeping = housekeeping  # type: ignore[method-assign]
+    task = asyncio.create_task(bot._every(timedelta(milliseconds=5)))
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if len(rounds) >= 3:
+            break
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert len(rounds) >= 3
