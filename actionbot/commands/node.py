@@ -32,6 +32,10 @@ from actionbot.render.voice import Voice
 from actionbot.store.nodes import NameTaken
 
 OPTIONS = ("tz", "lang")
+# Each request puts a notice in the coordination room (and, with admission by vote, a poll
+# in every node room); anyone can make rooms and invite the bot, so waiting requests are
+# capped network-wide until the coordinators decide some (review).
+MAX_WAITING_REQUESTS = 10
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +124,9 @@ async def register(ctx: CommandContext, services: Services, args: tuple[str, ...
             else ctx.now
         ),
     )
+    new_request = not joins and (existing is None or existing.standing is not Standing.REQUESTED)
+    if new_request and len(await services.nodes.requests()) >= MAX_WAITING_REQUESTS:
+        return Outcome(reply=admission_text.too_many_waiting(ctx.voice))
     coordination_voice = services.voices.of(
         await services.nodes.by_room(coordination) if coordination else None
     )

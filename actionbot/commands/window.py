@@ -26,6 +26,8 @@ from actionbot.render.languages import month_names
 from actionbot.render.pages import page_number
 from actionbot.render.reply import reply
 
+PROPOSALS_PER = timedelta(hours=24)  # the window for the daily proposal cap
+
 
 def _today(ctx: CommandContext) -> date:
     """For examples: a day from which any date after it is ahead in every zone."""
@@ -61,6 +63,11 @@ async def propose(ctx: CommandContext, services: Services, args: tuple[str, ...]
     ]
     if len(open_here) >= services.config.max_open_proposals:
         return Outcome(reply=views.too_many_open(ctx.voice, len(open_here), ctx.prefix))
+    # Withdrawn ones count too: propose-and-cancel in a loop put a poll in every room
+    # every few seconds (review).
+    cap = services.config.max_open_proposals
+    if await services.windows.proposed_since(node.id, ctx.now - PROPOSALS_PER) >= cap:
+        return Outcome(reply=views.too_many_today(ctx.voice, cap))
     proposal = parse_proposal(" ".join(args), month_names())
     if isinstance(proposal, WhenError):
         return Outcome(reply=when_error(ctx.voice, proposal.freshened(_today(ctx)), ctx.prefix))

@@ -28,10 +28,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from actionbot.core.shown import has_hidden, shown, too_many_marks
 
 ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 TAG = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -209,15 +210,14 @@ def _string(value: object, where: str, limit: int, problems: list[Problem]) -> s
 
 
 def visible(text: str) -> str:
-    """``text`` without the characters :func:`has_control` refuses (for free text that is
-    kept rather than refused: report captions)."""
-    return "".join(ch for ch in text if not has_control(ch))
+    """``text`` without what :func:`has_control` refuses (for free text that is kept rather
+    than refused: report captions)."""
+    return shown(text)
 
 
 def has_control(text: str) -> bool:
-    """Invisible control or format characters (NUL, bidi overrides …) that can hide or
-    reorder what a text says; the zero-width joiners emoji and some scripts need are fine."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200c\u200d" for ch in text)
+    """Characters that can hide or reorder what a text says (see :mod:`core.shown`)."""
+    return has_hidden(text) or too_many_marks(text)
 
 
 def _tags(raw: object, problems: list[Problem]) -> tuple[str, ...]:

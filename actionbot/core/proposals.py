@@ -9,13 +9,13 @@ as a lunar anchor). Every error names the part that is wrong and shows an exampl
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
 from actionbot.core.durations import DurationError, parse_duration
 from actionbot.core.lunar import PHASES
+from actionbot.core.shown import shown, shows_something
 from actionbot.core.when import (
     Dated,
     Explicit,
@@ -122,9 +122,8 @@ def parse_proposal(text: str, months: Mapping[str, int] | None = None) -> Propos
     spec, title = text.split(";", 1)
     # Control and format characters (bidi overrides, zero-width marks) are dropped: a title
     # is shown in every room, and could otherwise make other text there read reversed.
-    title = "".join(c for c in title if not unicodedata.category(c).startswith("C"))
-    title = " ".join(title.split())
-    if not title:
+    title = " ".join(shown(title).split())
+    if not shows_something(title):
         return WhenError(fault=Fault.NEEDS_TITLE, example=spec.strip() or "next full moon")
     if len(title) > TITLE_MAX:
         return WhenError(fault=Fault.TITLE_TOO_LONG, values={"max": TITLE_MAX})

@@ -15,6 +15,7 @@ from typing import Any
 
 from actionbot.config import Config
 from actionbot.core.ids import is_valid_id, normalise_id
+from actionbot.core.ratelimit import CommandLimits
 from actionbot.core.reports import open_windows, read_words
 from actionbot.core.windows import State
 from actionbot.matrix import events
@@ -22,6 +23,7 @@ from actionbot.matrix.connection import Connection
 from actionbot.photos.ingest import ReportIngest, Source
 from actionbot.render import reports as text
 from actionbot.render.catalogs import Voices
+from actionbot.render.reply import Reply
 from actionbot.store.events import EventLog
 from actionbot.store.nodes import NodeStore
 from actionbot.store.windows import WindowStore
@@ -64,8 +66,10 @@ class MediaHandler:
         voices: Voices,
         handled: EventLog,
         clock: Callable[[], datetime],
+        limits: CommandLimits | None = None,
     ) -> None:
         self._config = config
+        self._limits = limits or CommandLimits()
         self._connection = connection
         self._ingest = ingest
         self._nodes = nodes
@@ -97,7 +101,7 @@ class MediaHandler:
         if picked.window_id is not None:
             window = next((w for w in open_now if w.id == normalise_id(picked.window_id)), None)
             if window is None:
-                await self._ingest.refuse_with(
+                await self._refuse(
                     who, text.not_open(self._voices.of(node), self._config.command_prefix)
                 )
                 return
@@ -107,9 +111,10 @@ class MediaHandler:
             return  # just a photo in the room: not downloaded, not kept
         else:
             voice = self._voices.of(node)
-            await self._ingest.refuse_with(
-                who, text.which_window(voice, open_now, self._config.command_prefix)
-            )
+            await self._refuse(who, text.which_window(voice, open_now, self._config.command_prefix))
+            return
+        if await self._ingest.at_limit(who, window):
+            await self._refuse(who, text.refused(self._voices.of(node), "too-many"))
             return
         limit = self._config.report_max_bytes
         await self._ingest.photo(
@@ -123,3 +128,15 @@ class MediaHandler:
             consent=picked.consent or settings.consent,
             handled=media.event_id,
         )
+
+    async def _refuse(self, who: Source, answer: Reply) -> None:
+        """Answer a photo that is not taken, within the sender's token buckets (a flood of
+        photos gets one "too many" and then silence, like commands)."""
+        person = self._ingest.person_hash(who.sender)
+        allowed, _tell = self._limits.allow(person, who.room_id, self._clock())
+        if allowed:
+            await self._ingest.refuse_with(who, answer)
+        else:
+            await self._handled.record_handled(
+                event_id=who.event_id, room_id=who.room_id, now=self._clock(), messages=[]
+            )

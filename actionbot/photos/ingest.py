@@ -33,6 +33,9 @@ from actionbot.store.reports import ReportStore
 log = logging.getLogger(__name__)
 
 Fetch = Callable[[], Awaitable["FetchedFile | FetchProblem"]]
+# Photos one person may report for one window: more than a real action needs, few enough
+# that one member cannot fill the disk by changing a byte in each copy (review).
+PER_PERSON = 60
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +64,7 @@ class ReportIngest:
         self.photos = photos
         self._applier = applier
         self._voices = voices
-        self._hash = person_hash
+        self.person_hash = person_hash
         self._clock = clock
 
     def answer(self, source: Source, reply: Reply, *, answers: str | None = None) -> Notice:
@@ -90,6 +93,10 @@ class ReportIngest:
         notice = self.answer(source, reply, answers=handled)
         await self._record(Effects(messages=(notice,)), source, handled)
 
+    async def at_limit(self, source: Source, window: Window) -> bool:
+        """Whether the sender has reported as many photos for the window as one may."""
+        return await self.reports.count_by(window.id, self.person_hash(source.sender)) >= PER_PERSON
+
     async def photo(
         self,
         source: Source,
@@ -104,6 +111,9 @@ class ReportIngest:
     ) -> CleanPhoto | None:
         """``handled`` is the event answered (the photo, or a ``!report`` about it). A photo
         is reported by the person who posted it, never by someone answering it."""
+        if await self.at_limit(source, window):
+            await self.refuse(source, node, "too-many", handled=handled)
+            return None
         fetched = await fetch()
         if isinstance(fetched, FetchProblem):
             await self.refuse(source, node, fetched.reason, handled=handled)
@@ -127,7 +137,7 @@ class ReportIngest:
             created_at=self._clock(),
             caption=" ".join(visible(caption).split())[:1000],
             consent=consent,
-            sender_hash=self._hash(source.sender),
+            sender_hash=self.person_hash(source.sender),
             source_event=source.event_id,
             sha256=cleaned.sha256,
             size=len(cleaned.data),
@@ -176,7 +186,7 @@ class ReportIngest:
             created_at=self._clock(),
             caption=" ".join(visible(words).split())[:2000],
             consent=consent,
-            sender_hash=self._hash(source.sender),
+            sender_hash=self.person_hash(source.sender),
             source_event=source.event_id,
         )
         reply = text.received_text(self._voices.of(node), window, consent)

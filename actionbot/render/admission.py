@@ -34,6 +34,15 @@ def requested(voice: Voice, node: Node) -> Reply:
     )
 
 
+def too_many_waiting(voice: Voice) -> Reply:
+    return error_reply(
+        voice._(
+            "Many rooms are already waiting for the coordinators to decide whether they join. "
+            "Please ask again in a day or two."
+        )
+    )
+
+
 def asks_to_join(voice: Voice, node: Node, prefix: str) -> Reply:
     """For the coordination room: a room asks to join (names the room, never a person)."""
     return reply(

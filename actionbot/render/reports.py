@@ -56,6 +56,10 @@ def refused(voice: Voice, reason: str) -> Reply:
         "unreadable": voice._("I could not download or read this photo. Please send it again."),
         "not-a-file": voice._("Answer a photo with this command, or write it as its caption."),
         "not-yours": voice._("Only the person who posted a photo can make it a report."),
+        "too-many": voice._(
+            "You have already reported many photos for this window — that is the limit. "
+            "Choose the ones that matter most, withdraw others, and send again."
+        ),
     }
     return error_reply(
         messages.get(reason) or messages["unreadable"], voice._("Nothing was stored.")

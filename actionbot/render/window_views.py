@@ -223,6 +223,20 @@ def too_many_open(voice: Voice, count: int, prefix: str) -> Reply:
     )
 
 
+def too_many_today(voice: Voice, count: int) -> Reply:
+    return error_reply(
+        voice.ngettext(
+            "This node has already made {count} proposal in the last 24 hours.",
+            "This node has already made {count} proposals in the last 24 hours.",
+            count,
+        ),
+        voice._(
+            "Every proposal reaches every room with a poll, so there is a daily limit. "
+            "Please try again tomorrow."
+        ),
+    )
+
+
 def only_moderators_vote(voice: Voice) -> Reply:
     return error_reply(
         voice._("Only room moderators vote for this node. Tell them what you think!")

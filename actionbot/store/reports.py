@@ -84,6 +84,14 @@ class ReportStore:
         )
         return [_row(r) for r in rows]
 
+    async def count_by(self, window_id: str, sender_hash: str) -> int:
+        """How many reports one person (by keyed hash) has made for a window."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM reports WHERE window_id = ? AND sender_hash = ?",
+            (window_id, sender_hash),
+        )
+        return row["n"] if row else 0
+
     async def by_source_event(self, event_id: str) -> Report | None:
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM reports WHERE source_event = ?", (event_id,)

@@ -94,6 +94,16 @@ class WindowStore:
         )
         return row["proposer_hash"] if row else None
 
+    async def proposed_since(self, node_id: str, since: datetime) -> int:
+        """How many windows this node proposed by command since ``since``, whatever became
+        of them (a series' next occurrence is not a proposal)."""
+        row = await self._db.fetchone(
+            """SELECT COUNT(*) AS n FROM windows WHERE proposer_node = ? AND created_at >= ?
+               AND source_event IS NOT NULL""",
+            (node_id, to_db_time(since)),
+        )
+        return row["n"] if row else 0
+
     async def in_states(self, states: Iterable[State]) -> list[Window]:
         wanted = [str(s) for s in states]
         marks = ",".join("?" * len(wanted))

@@ -207,3 +207,41 @@ async def test_housekeeping_runs_again_and_again_even_after_a_failure(tmp_path) 
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert len(rounds) >= 3
+
+
+async def test_propose_and_cancel_in_a_loop_meets_a_daily_cap(tmp_path) -> None:
+    """A member proposed and cancelled in a loop (the cap counted open proposals only):
+    three messages in every room each time. Withdrawn proposals now count for 24 hours."""
+    h = await make_harness(tmp_path, T0, windows={"open_proposals": 3})
+    await h.run("!node register Kyiv tz=UTC", room="!kyiv:x")
+    for n in range(3):
+        proposed = await h.run(f"!window propose 2027-03-2{n} 18:00 UTC; Vigil {n}", room="!kyiv:x")
+        (window,) = await h.windows.in_states(["proposed"])
+        await h.run(f"!window cancel {window.id}", room="!kyiv:x")
+        assert not proposed.reply.is_error
+    refused = await h.run("!window propose 2027-03-25 18:00 UTC; Again", room="!kyiv:x")
+    assert refused.reply.is_error and "24 hours" in refused.reply.plain()
+    h.now = T0 + timedelta(hours=25)
+    h.runner.clock = lambda: h.now  # type: ignore[method-assign]
+    later = await h.run("!window propose 2027-03-25 18:00 UTC; Again", room="!kyiv:x")
+    await h.db.close()
+    assert not later.reply.is_error, later.reply.plain()
+
+
+async def test_waiting_requests_to_join_are_capped(tmp_path) -> None:
+    """Anyone can make rooms, invite the bot and ask to join: each request is a notice
+    (with admission by vote, a poll in every room). At most ten wait at once."""
+    from actionbot.commands.node import MAX_WAITING_REQUESTS
+
+    h = await make_harness(
+        tmp_path, T0, bot={"coordination_room": "!coord:x"}, network={"admission": "coordinators"}
+    )
+    for n in range(MAX_WAITING_REQUESTS):
+        asked = await h.run(f"!node register Room{n} tz=UTC", room=f"!r{n}:x")
+        assert "Request sent" in asked.reply.plain()
+    again = await h.run("!node register Room0 tz=UTC lang=de", room="!r0:x")
+    assert not again.reply.is_error  # a waiting room may still change its request
+    refused = await h.run("!node register Extra tz=UTC", room="!extra:x")
+    await h.db.close()
+    assert refused.reply.is_error and "waiting" in refused.reply.plain()
+    assert len(refused.announcements) == 0

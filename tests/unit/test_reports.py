@@ -219,3 +219,24 @@ async def test_a_photo_that_is_not_recorded_leaves_no_file_and_purge_sweeps_orph
     part.write_bytes(b"half")
     await net.runner.roundups.purge(datetime.now(UTC) + timedelta(hours=1))
     assert sorted(p.name for p in folder.iterdir()) == [f"{kept.sha256}.jpg"]
+
+
+async def test_one_person_reports_a_bounded_number_of_photos(net, monkeypatch, tmp_path) -> None:
+    """Review: changing one byte per copy defeats the hash, so one member could fill the
+    disk. A person's photos for a window are capped; the refusals pass the buckets (a
+    flood gets a burst of answers, then silence)."""
+    monkeypatch.setattr("actionbot.photos.ingest.PER_PERSON", 2)
+    window_id = await _window(net)
+    _at(net, DURING)
+    handler = _handler(net)
+    for n in range(40):
+        image = Image.new("RGB", (32, 32), (n * 6, 100, 250 - n * 6))
+        data = io.BytesIO()
+        image.save(data, "JPEG")
+        net.files[f"$f{n}"] = data.getvalue()
+        await handler.handle(_media(f"$f{n}", KYIV))
+    assert len(await net.ingest.reports.of_window(window_id)) == 2
+    refusals = [r for r in await net.outbox.all() if r.key.startswith("reply:$f")]
+    assert "limit" in refusals[0].content["body"]
+    assert len(refusals) == 15  # the person's burst; the other 23 are not answered
+    assert len(list((tmp_path / "photos").iterdir())) == 2
