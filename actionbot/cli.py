@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -17,6 +18,8 @@ from actionbot import __version__
 from actionbot.app import Bot
 from actionbot.config import Config, load_config
 from actionbot.logs import setup_logging
+
+log = logging.getLogger(__name__)
 
 
 def _load(path: str) -> Config | None:
@@ -32,9 +35,23 @@ def _load(path: str) -> Config | None:
 async def _run_until_signal(config: Config) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    bot = Bot(config)
+    running = asyncio.create_task(bot.run(stop))
+
+    def on_signal() -> None:
+        stop.set()
+        if not bot.ready.is_set():
+            # Still starting (e.g. waiting for the homeserver): nothing to flush yet, and
+            # `docker stop` must not wait for a start-up that may take minutes.
+            running.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    return await Bot(config).run(stop)
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        return await running
+    except asyncio.CancelledError:
+        log.info("stopped while starting")
+        return 0
 
 
 def _setup_logging(config: Config) -> None:

@@ -50,6 +50,7 @@ from signedjson.key import (
 from signedjson.sign import sign_json
 from signedjson.types import SigningKey
 
+from actionbot.matrix import identity
 from actionbot.matrix.http import Answer, Unreachable, call
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,11 @@ async def ensure(
     device = (body.get("device_keys") or {}).get(user_id, {}).get(device_id)
     if not isinstance(device, dict):
         return Outcome.NOT_YET, keys
+    if (device.get("keys") or {}).get(f"ed25519:{device_id}") != identity.local_key(client):
+        # Never vouch for keys this device does not hold (a store replaced underneath, or
+        # someone else's upload): people's clients would show them as the bot, verified.
+        log.error("the server's keys for this device are not its own; not signing them")
+        return Outcome.FAILED, keys
     server_master = _only_key((body.get("master_keys") or {}).get(user_id))
     signatures = (device.get("signatures") or {}).get(user_id, {})
     if server_master == keys.public("master"):

@@ -13,6 +13,7 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,9 @@ from actionbot.store.session import SavedSession, SessionStore
 
 # The logger name these messages had before connection.py was split.
 log = logging.getLogger("actionbot.matrix.connection")
+# How long a start with a missing encryption store waits for the homeserver to answer.
+STORE_PATIENCE_S = 300.0
+STORE_RETRY_S = 5.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +89,28 @@ async def _restore(
         await sessions.forget()
         return None
     redact(saved.access_token, saved.pickle_key)
-    if await identity.check(client) is Verdict.MISMATCH:
+    verdict = await identity.check(client)
+    waited = 0.0
+    while verdict is Verdict.UNKNOWN and store_was_missing and waited < STORE_PATIENCE_S:
+        # With no store, nio made a new account under the old device id: only the server
+        # can say whether that is harmless (no keys yet) or the failure of issue 10. Nothing
+        # is uploaded until it answers (the bot and Synapse often restart together).
+        if waited == 0:
+            log.warning(
+                "encryption store missing and the homeserver not answering; waiting for it "
+                "to check the device before going on",
+                extra={"device_id": saved.device_id},
+            )
+        await asyncio.sleep(STORE_RETRY_S)
+        waited += STORE_RETRY_S
+        verdict = await identity.check(client)
+    if verdict is Verdict.UNKNOWN and store_was_missing:
+        await client.close()
+        return LoginFailed(
+            reason="the encryption store is missing and the homeserver could not be reached "
+            "to check the device; start the bot again once the homeserver answers"
+        )
+    if verdict is Verdict.MISMATCH:
         await client.close()
         return await _replace(config, sessions, saved, now=now, store_was_missing=store_was_missing)
     log.info("restored saved login", extra={"device_id": saved.device_id})

@@ -245,3 +245,78 @@ async def test_waiting_requests_to_join_are_capped(tmp_path) -> None:
     await h.db.close()
     assert refused.reply.is_error and "waiting" in refused.reply.plain()
     assert len(refused.announcements) == 0
+
+
+async def test_a_missing_store_waits_for_the_server_and_never_reuses_the_device(
+    tmp_path, monkeypatch
+) -> None:
+    """With the encryption store gone and the homeserver not answering yet (the bot and
+    Synapse restart together), the old device id was reused with new keys — the failure
+    of issue 10 — and never checked again. Now the bot waits for the server, then gives
+    up with a clear reason rather than going on unchecked."""
+    from actionbot.matrix import session
+    from actionbot.matrix.results import LoginFailed
+    from actionbot.store.session import SavedSession, SessionStore
+
+    monkeypatch.setattr(session, "STORE_PATIENCE_S", 0.2)
+    monkeypatch.setattr(session, "STORE_RETRY_S", 0.05)
+    config = parse_config(
+        {
+            "matrix": {"homeserver": "http://127.0.0.1:9", "user_id": "@b:h.org", "password": "p"},
+            "network": {"admission": "open"},
+            "store": {"path": str(tmp_path / "store")},
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    assert isinstance(config, Config), config
+    db = await Database.open(tmp_path / "db.sqlite")
+    sessions = SessionStore(db)
+    await sessions.save(
+        SavedSession(
+            homeserver=config.homeserver,
+            user_id="@b:h.org",
+            device_id="OLDDEVICE",
+            access_token="syt_old_token_xxxxxxxxxx",
+            pickle_key="k" * 32,
+            created_at=T0,
+        )
+    )
+    opened = await session.open_client(config, sessions, now=T0)
+    kept = await sessions.load()
+    await db.close()
+    assert isinstance(opened, LoginFailed) and "encryption store is missing" in opened.reason
+    assert kept is not None and kept.device_id == "OLDDEVICE"  # nothing forgotten either
+
+
+async def test_cross_signing_never_vouches_for_keys_that_are_not_the_devices_own() -> None:
+    """The bot signed whatever device keys /keys/query returned; a store replaced
+    underneath (or a seizer's upload) would have been shown as the bot, verified."""
+    from actionbot.matrix import cross_signing
+    from actionbot.matrix.cross_signing import CrossSigningKeys, Outcome
+    from actionbot.matrix.http import Answer
+
+    calls: list[str] = []
+
+    async def fake_call(client, method, path, body):
+        calls.append(path)
+        device = {"keys": {"ed25519:DEV": "someone-elses-key"}, "signatures": {}}
+        return Answer(status=200, body={"device_keys": {"@b:h.org": {"DEV": device}}})
+
+    client = SimpleNamespace(
+        user_id="@b:h.org",
+        device_id="DEV",
+        olm=SimpleNamespace(account=SimpleNamespace(identity_keys={"ed25519": "my-own-key"})),
+    )
+    original = cross_signing.call
+    cross_signing.call = fake_call  # type: ignore[assignment]
+    try:
+        outcome, _ = await cross_signing.ensure(
+            client,  # type: ignore[arg-type]
+            CrossSigningKeys.generate(),
+            password="p",
+        )
+    finally:
+        cross_signing.call = original  # type: ignore[assignment]
+    assert outcome is Outcome.FAILED
+    assert calls == ["keys/query"]  # nothing uploaded, nothing signed
