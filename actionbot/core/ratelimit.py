@@ -31,7 +31,7 @@ class Bucket:
             self.tokens, self.updated = self.capacity, now
         elapsed = max(0.0, (now - self.updated).total_seconds())
         self.tokens = min(self.capacity, self.tokens + elapsed * self.per_second)
-        self.updated = now
+        self.updated = max(self.updated, now)  # times may come out of order (sent times)
         if self.tokens >= self.capacity:
             self.told = False  # quiet long enough: a new flood may be told again
         if self.tokens >= 1:

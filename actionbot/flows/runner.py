@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from actionbot.core.decisions import Vote
 from actionbot.core.gesture_changes import KeepGesture, SetAdaptation
@@ -44,6 +44,8 @@ from actionbot.store.rotations import RotationStore
 from actionbot.store.windows import WindowStore
 
 log = logging.getLogger(__name__)
+
+HORIZON_RETRY = timedelta(minutes=1)  # after a failed horizon pass
 
 
 class Runner(NodeSteps, RotaSteps, GuidelineSteps, ReminderSteps):
@@ -313,8 +315,13 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps, ReminderSteps):
         elif job.id.kind is JobKind.ROUNDUP:
             await self.draft_roundup(job.id.window)
         elif job.id.kind is JobKind.HORIZON:
-            for next_job in await self.horizon_jobs():
-                self.applier.scheduler.at(next_job)
+            scheduler = self.applier.scheduler
+            # The next pass first, soon: one failed load (a locked database) must not be
+            # the last, or no reminder beyond the horizon would ever get a timer (review).
+            scheduler.at(Job(id=JobId(kind=JobKind.HORIZON), at=self.clock() + HORIZON_RETRY))
+            async with self._lock:  # no re-planning between reading and setting timers
+                for next_job in await self.horizon_jobs():
+                    scheduler.at(next_job)
         elif job.reminder is not None:
             await self.fire_reminder(job)
 

@@ -101,7 +101,8 @@ def when_error(voice: Voice, error: WhenError, prefix: str, *, near: bool = True
 def too_fast(voice: Voice) -> Reply:
     return error_reply(
         voice._(
-            "That is a lot of commands in a short time: I will take the next ones in a minute. "
-            "(This keeps one person, or one room, from flooding the network.)"
+            "That is a lot of commands in a short time: I did not do this one, and I will not "
+            "answer the next ones for a while. Please send it again in a minute. (This keeps one "
+            "person, or one room, from flooding the network.)"
         )
     )

@@ -163,10 +163,22 @@ async def set_vote(
 async def settle_reminder(
     tx: aiosqlite.Connection, item: PlannedReminder, status: str, reason: str | None, now: datetime
 ) -> bool:
+    """Settle the reminder ``item`` is — for the time it was planned for: an item read
+    before its node moved zone must not settle the reminder planned anew (review: the
+    old time was sent and the new one lost)."""
     cur = await tx.execute(
         """UPDATE reminders SET status = ?, reason = ?, updated_at = ?
-           WHERE window_id = ? AND node_id = ? AND offset_key = ? AND status = 'planned'""",
-        (status, reason, to_db_time(now), item.window_id, item.node_id, item.offset),
+           WHERE window_id = ? AND node_id = ? AND offset_key = ? AND status = 'planned'
+           AND due_at = ?""",
+        (
+            status,
+            reason,
+            to_db_time(now),
+            item.window_id,
+            item.node_id,
+            item.offset,
+            to_db_time(item.due),
+        ),
     )
     return cur.rowcount == 1
 

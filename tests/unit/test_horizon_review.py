@@ -1,0 +1,120 @@
+"""Review of issue 10 (reliability): the reminder horizon and commands after an outage.
+Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from actionbot.core.keys import JobId, JobKind
+from actionbot.flows.effects import Job
+from actionbot.inbound.commands import CommandHandler
+from actionbot.matrix import events
+from actionbot.store.events import EventLog
+from tests.unit.harness import make_harness
+from tests.unit.test_coordination import approve_all, env, propose  # noqa: F401
+
+
+async def test_a_failed_horizon_pass_is_not_the_last(env) -> None:  # noqa: F811
+    """One failed load (a locked database) scheduled no further pass: no reminder beyond
+    the horizon would ever get a timer until a restart."""
+    coordinator, scheduler, clock, _outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 UTC for 1h; Far")
+    await approve_all(coordinator, nodes, window)
+    scheduler.horizon = timedelta(hours=2)
+    scheduler.jobs.clear()
+    await coordinator.rebuild()
+    real = coordinator.windows.planned_reminders
+    calls = {"n": 0}
+
+    async def flaky(before=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return await real(before=before)
+
+    coordinator.windows.planned_reminders = flaky  # type: ignore[method-assign]
+    clock.now += timedelta(hours=1)
+    with pytest.raises(sqlite3.OperationalError):  # the real scheduler logs it
+        await scheduler.run("horizon")
+    at, _job = scheduler.jobs["horizon"]
+    assert at == clock.now + timedelta(minutes=1)  # tried again soon
+    clock.now = at
+    await scheduler.run("horizon")
+    assert scheduler.jobs["horizon"][0] == clock.now + timedelta(hours=1)
+
+
+async def test_a_zone_change_during_a_horizon_pass_keeps_the_new_time(env) -> None:  # noqa: F811
+    """The pass read planned rows without the runner's lock; a node that changed zone
+    meanwhile got the stale timer back, and the stale reminder settled the new row: sent
+    at the old time, the new one lost."""
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 local for 1h; Wave")
+    await approve_all(coordinator, nodes, window)
+    scheduler.horizon = timedelta(hours=2)
+    clock.now = datetime(2027, 3, 10, 14, 30, tzinfo=UTC)  # Kyiv 16:30; "1h" due 15:00 UTC
+    real = coordinator.windows.planned_reminders
+    kyiv = await nodes.by_room("!kyiv1:x")
+    stale = [r for r in await real() if r.node_id == kyiv.id and r.offset == "1h"]
+
+    # The stale read, as if it had been in flight while the node moved to New York.
+    await coordinator.register(replace(kyiv, timezone="America/New_York"))
+    coordinator.windows.planned_reminders = lambda before=None: _const(stale)  # type: ignore
+    await coordinator.run_job(Job(id=JobId(kind=JobKind.HORIZON), at=clock.now))
+    coordinator.windows.planned_reminders = real  # type: ignore[method-assign]
+    key = f"reminder:{window.id}:{kyiv.id}:1h"
+    at, _job = scheduler.jobs[key]
+    clock.now = at + timedelta(seconds=5)
+    await scheduler.run(key)  # the stale timer fires: it must not settle the new row
+    left = [r for r in await real() if r.node_id == kyiv.id and r.offset == "1h"]
+    assert [r.due for r in left] == [datetime(2027, 3, 10, 22, 0, tzinfo=UTC)]
+    assert not [r for r in await outbox.all() if r.key.startswith(key)]
+
+
+async def _const(value):
+    return value
+
+
+async def test_commands_written_during_an_outage_are_no_burst(tmp_path) -> None:
+    """Fifteen commands a minute apart during an outage arrive in one sync: they were
+    charged as a burst and the vote after them was refused (and never taken, while the
+    answer said it would be). Charged at their sending times, they all pass."""
+    now = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+    net = await make_harness(tmp_path, now)
+    for n in range(2):
+        await net.run(f"!node register Node {n} tz=UTC", room=f"!n{n}:x")
+    await net.run("!window propose 2027-03-20 18:00 UTC; Vigil", room="!n0:x")
+    (window,) = await net.windows.in_states(["proposed"])
+
+    class Conn:
+        async def power_level(self, room, user):
+            return 100
+
+    handler = CommandHandler(
+        config=net.config,
+        commands=net.commands,
+        connection=Conn(),  # type: ignore[arg-type]
+        nodes=net.nodes,
+        voices=net.voices,
+        handled=EventLog(net.db),
+        notify=lambda: None,
+        clock=lambda: now,
+    )
+    bodies = ["!windows"] * 15 + [f"!vote {window.id} no"]
+    for n, body in enumerate(bodies):
+        await handler.handle(
+            events.TextMessage(
+                room_id="!n1:x",
+                event_id=f"$b{n}",
+                sender="@mod:example.org",
+                body=body,
+                sent_at=now - timedelta(minutes=15 - n),
+                encrypted=False,
+            )
+        )
+    votes = await net.windows.votes(window.id)
+    await net.db.close()
+    assert votes
