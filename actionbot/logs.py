@@ -30,15 +30,18 @@ NOISY_LIBRARIES = ("nio", "aiohttp", "aiosqlite", "peewee", "apscheduler", "asyn
 
 
 _BRACED = re.compile(r"[{\[].*[}\]]", re.DOTALL)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _PERSON = re.compile(r"@[^\s:'\"]+:[^\s'\",}]+")
 
 
 def withhold(message: str) -> str:
     """A third-party library's message without what it may quote from events: nio logs
     "Error validating event: …" with the event's content, bodies and user ids included.
-    Kept: the first line, structures replaced by a marker, people by "@…", 200 chars."""
+    Kept: the first line, structures and quoted strings replaced by a marker (jsonschema
+    quotes a bad value: "'<any text>' is not one of …"), people by "@…", 200 chars."""
     first = message.splitlines()[0] if message else ""
     first = _BRACED.sub("[content withheld]", first)
+    first = _QUOTED.sub("[value withheld]", first)
     first = _PERSON.sub("@…", first)
     return first[:200]
 

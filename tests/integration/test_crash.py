@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from actionbot.localserver import LocalSynapse
+from tests.integration.conftest import assert_no_person_in
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_windows import WINDOW_ID, node_room
 
@@ -168,6 +169,8 @@ async def test_hard_kill_between_reminders_loses_and_doubles_nothing(
     log_text = log_path.read_text()
     assert account.password not in log_text
     assert "schedule rebuilt from the database" in log_text
+    # Killed mid-run (its write-ahead log left behind), restarted, stopped: nobody named.
+    assert_no_person_in(tmp_path / "bot" / "actionbot.db", account.user_id)
 
 
 async def test_reminder_too_late_after_a_crash_is_skipped_and_listed(

@@ -89,3 +89,16 @@ def test_a_library_quoting_an_event_is_cut_short() -> None:
     logged = stream.getvalue()
     assert "Error validating event" in logged
     assert "square" not in logged and "@ana" not in logged
+
+
+def test_a_quoted_value_from_an_event_is_withheld_too() -> None:
+    """Review: jsonschema quotes a bad value ("'SECRET joined' is not one of …"), so a
+    member could write 200 chosen characters into the operator's logs."""
+    from actionbot.logs import withhold
+
+    for line in (
+        "Error validating event: 'Ana is at the square' is not one of ['join', 'leave']",
+        "Error validating event: \"Ana is at the square\" is not a 'user_id'",
+    ):
+        kept = withhold(line)
+        assert "Error validating event" in kept and "square" not in kept, kept
