@@ -1,50 +1,18 @@
-"""``actionbot backup`` and ``actionbot status``: the operator's two everyday questions —
-"can I get it all back?" and "is it working?" — answered from the bot's own store.
-
-A backup is one ``.tar.gz`` with a consistent copy of the database (SQLite's online backup,
-safe while the bot runs) and the encryption store (without it, the restored bot could not
-read its rooms). Photos are not included: they are meant to be short-lived.
-"""
+"""The operator's commands: ``backup``/``restore`` ("can I get it all back?", see
+:mod:`actionbot.backups`), ``status`` and ``health`` ("is it working?"), answered from the
+bot's own store."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import io
-import sqlite3
 import sys
-import tarfile
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from actionbot.backups import BackupFailed, backup, restore
 from actionbot.config import Config
-
-
-def backup(config: Config, out: Path) -> int:
-    """Write the backup; returns how many files went in."""
-    count = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "actionbot.db"
-        with sqlite3.connect(config.db_path) as source, sqlite3.connect(copy) as target:
-            source.backup(target)
-        with tarfile.open(out, "w:gz") as archive:
-            archive.add(copy, arcname="actionbot.db")
-            count += 1
-            crypto = config.crypto_store_path
-            if crypto.exists():
-                for path in sorted(crypto.rglob("*")):
-                    if path.is_file():
-                        archive.add(path, arcname=f"crypto/{path.relative_to(crypto)}")
-                        count += 1
-            note = b"Restore: stop the bot, extract into store.path (the folder of the config),\n"
-            note += b"then start it. The database and crypto/ must come from the same backup.\n"
-            info = tarfile.TarInfo("RESTORE.txt")
-            info.size = len(note)
-            archive.addfile(info, io.BytesIO(note))
-    out.chmod(0o600)
-    return count
 
 
 async def status(config: Config) -> dict[str, object]:
@@ -109,11 +77,22 @@ def add_commands(sub, load: Callable[[str], Config | None]) -> None:
         config = load(args.config)
         if config is None:
             return 2
-        if not config.db_path.exists():
-            print(f"no database at {config.db_path}", file=sys.stderr)
-            return 2
         count = backup(config, Path(args.out))
+        if isinstance(count, BackupFailed):
+            print(count.reason, file=sys.stderr)
+            return 2
         print(f"wrote {args.out} ({count} files: the database and the encryption store)")
+        return 0
+
+    def run_restore(args: argparse.Namespace) -> int:
+        config = load(args.config)
+        if config is None:
+            return 2
+        done = restore(config, Path(args.source))
+        if isinstance(done, BackupFailed):
+            print(f"nothing was changed: {done.reason}", file=sys.stderr)
+            return 2
+        print(done)
         return 0
 
     def run_status(args: argparse.Namespace) -> int:
@@ -132,6 +111,10 @@ def add_commands(sub, load: Callable[[str], Config | None]) -> None:
     parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
     parser.add_argument("--out", required=True, help="the .tar.gz to write")
     parser.set_defaults(func=run_backup)
+    parser = sub.add_parser("restore", help="bring back a backup (stop the bot first)")
+    parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
+    parser.add_argument("--from", dest="source", required=True, help="the backup .tar.gz")
+    parser.set_defaults(func=run_restore)
 
     def run_health(args: argparse.Namespace) -> int:
         config = load(args.config)

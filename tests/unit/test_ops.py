@@ -148,3 +148,63 @@ def test_a_read_only_database_stops_start_up_with_a_clear_reason(tmp_path: Path)
     assert done.returncode == 2, (done.returncode, output[-2000:])
     assert "cannot use the database" in output and "readonly" in output, output[-2000:]
     assert "Traceback" not in output
+
+
+async def test_restore_moves_the_old_store_aside_and_drops_a_stale_log(tmp_path: Path) -> None:
+    """Review: the README said "extract into store.path"; an old ``actionbot.db-wal`` left
+    there was replayed over the restored database. ``actionbot restore`` moves what is
+    there aside, and the crypto store (a live SQLite file) is copied consistently."""
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    db = await Database.open(config.db_path)
+    await db.execute("INSERT INTO kv (key, value) VALUES ('marker', 'backed up')")
+    await db.close()
+    config.crypto_store_path.mkdir()
+    olm = config.crypto_store_path / "@b:h.org_DEV.db"
+    with sqlite3.connect(olm) as live:
+        live.execute("PRAGMA journal_mode=WAL")
+        live.execute("CREATE TABLE accounts (pickle TEXT)")
+        live.execute("INSERT INTO accounts VALUES ('olm account')")
+    (tmp_path / "config.yaml").write_text(
+        "matrix: {homeserver: 'https://h.org', user_id: '@b:h.org', password: pw12}\n"
+        f"store: {{path: '{config.store_path}'}}\nnetwork: {{admission: open}}\n"
+    )
+    cli = ["-c", str(tmp_path / "config.yaml")]
+    out = tmp_path / "backup.tar.gz"
+    assert await asyncio.to_thread(main, ["backup", *cli, "--out", str(out)]) == 0
+    before = out.read_bytes()
+    # A second backup to the same name is refused: last week's is never replaced.
+    assert await asyncio.to_thread(main, ["backup", *cli, "--out", str(out)]) == 2
+    assert out.read_bytes() == before
+
+    # Later: the database changed, and a write-ahead log of that time is left behind.
+    with sqlite3.connect(config.db_path) as later:
+        later.execute("UPDATE kv SET value = 'changed later' WHERE key = 'marker'")
+    Path(f"{config.db_path}-wal").write_bytes(b"stale log of another time")
+    assert await asyncio.to_thread(main, ["restore", *cli, "--from", str(out)]) == 0
+    with sqlite3.connect(config.db_path) as restored:
+        marker = restored.execute("SELECT value FROM kv WHERE key = 'marker'").fetchone()
+    assert marker == ("backed up",)
+    with sqlite3.connect(olm) as copy:
+        assert copy.execute("SELECT pickle FROM accounts").fetchall() == [("olm account",)]
+    (aside,) = config.store_path.glob("before-restore-*")
+    assert (aside / "actionbot.db-wal").read_bytes() == b"stale log of another time"
+    assert (aside / "crypto").is_dir()  # moved, not deleted
+
+
+def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
+    from actionbot.backups import BackupFailed, restore
+
+    config = _config(tmp_path)
+    hostile = tmp_path / "hostile.tar.gz"
+    with tarfile.open(hostile, "w:gz") as archive:
+        for name in ("actionbot.db", "crypto/../../escape.txt"):
+            data = tmp_path / "x"
+            data.write_bytes(b"x")
+            archive.add(data, arcname=name)
+    refused = restore(config, hostile)
+    assert isinstance(refused, BackupFailed) and "escape" in refused.reason
+    assert not (tmp_path / "escape.txt").exists() and not config.store_path.exists()
+    not_gz = tmp_path / "notes.txt"
+    not_gz.write_text("hello")
+    assert isinstance(restore(config, not_gz), BackupFailed)
