@@ -110,7 +110,7 @@ class Bot:
                 calendar=calendar,
                 gestures=gestures,
                 catalogs=await asyncio.to_thread(Catalogs.load),
-                salt=await sessions.install_secret("person-hash"),
+                salt=await _person_key(config, sessions),
                 clock=self.clock,
                 ready=self.ready,
                 after_first=self._after_first_sync,
@@ -175,6 +175,22 @@ class Bot:
                 await self._housekeeping()
             except Exception:
                 log.exception("housekeeping failed; trying again later")
+
+
+async def _person_key(config: Config, sessions: SessionStore) -> bytes:
+    """The key of the keyed hashes that stand for people. Kept in the database unless the
+    operator gives a key file: then whoever holds the database (or a backup) alone cannot
+    test a list of user ids against the hashes. A key that moves out of the database is
+    deleted from it; hashes made with it no longer match anyone (that is the point)."""
+    if config.person_key is None:
+        return await sessions.install_secret("person-hash")
+    if await sessions.forget_secret("person-hash"):
+        log.warning(
+            "the key for person hashes now comes from store.person_key_file; the one in the "
+            "database was deleted, so earlier proposers, RSVPs and reports are no longer "
+            "recognised as anyone's"
+        )
+    return config.person_key.encode()
 
 
 async def _announce_new_device(

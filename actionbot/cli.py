@@ -58,7 +58,7 @@ def _setup_logging(config: Config) -> None:
     setup_logging(
         level=config.log_level,
         fmt=config.log_format,
-        secrets=[s for s in (config.password, config.access_token) if s],
+        secrets=[s for s in (config.password, config.access_token, config.person_key) if s],
     )
 
 

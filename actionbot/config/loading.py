@@ -26,9 +26,11 @@ ENV_PASSWORD = "ACTIONBOT_PASSWORD"
 ENV_ACCESS_TOKEN = "ACTIONBOT_ACCESS_TOKEN"
 # Secrets in files (Docker secrets, systemd credentials): the ``*_FILE`` convention.
 SECRET_FILES = (
-    ("password", "password_file", ENV_PASSWORD + "_FILE"),
-    ("access_token", "access_token_file", ENV_ACCESS_TOKEN + "_FILE"),
+    ("matrix", "password", "password_file", ENV_PASSWORD + "_FILE"),
+    ("matrix", "access_token", "access_token_file", ENV_ACCESS_TOKEN + "_FILE"),
+    ("store", "person_key", "person_key_file", "ACTIONBOT_PERSON_KEY_FILE"),
 )
+PERSON_KEY_MIN = 32  # characters: `openssl rand -hex 32` makes 64
 MAX_SECRET_BYTES = 4096
 
 
@@ -127,8 +129,8 @@ def _read_secret_files(
 ) -> None:
     """``matrix.password_file`` / ``ACTIONBOT_PASSWORD_FILE`` (and the same for the token):
     the secret is read from the file, so it never sits in the config or the environment."""
-    for attr, key, env_name in SECRET_FILES:
-        where = f"matrix.{key}"
+    for section, attr, key, env_name in SECRET_FILES:
+        where = f"{section}.{key}"
         file = values.pop(key, None)
         if env.get(env_name):
             file, where = Path(env[env_name]).expanduser(), env_name
@@ -149,6 +151,15 @@ def _read_secret_files(
         if not secret or len(data) > MAX_SECRET_BYTES or "\n" in secret:
             errors.append(
                 ConfigError(path=where, message=f"{file} must hold one line of UTF-8 text")
+            )
+            continue
+        if attr == "person_key" and len(secret) < PERSON_KEY_MIN:
+            errors.append(
+                ConfigError(
+                    path=where,
+                    message=f"{file} must hold at least {PERSON_KEY_MIN} characters "
+                    "(make one with: openssl rand -hex 32)",
+                )
             )
             continue
         values[attr] = secret

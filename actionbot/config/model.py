@@ -20,6 +20,7 @@ class Config:
     homeserver: str
     user_id: str
     password: str | None = field(default=None, repr=False)
+    person_key: str | None = field(default=None, repr=False)  # from store.person_key_file
     access_token: str | None = field(default=None, repr=False)
     device_name: str = "actionbot"
     cross_signing: bool = True  # the bot cross-signs its own device (see cross_signing.py)

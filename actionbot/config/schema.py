@@ -71,6 +71,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "store": {
         "path": Field("store_path", path),
+        # The key of the keyed hashes that stand for people, kept out of the database.
+        "person_key_file": Field("person_key_file", path),
     },
     "sending": {
         "concurrency": Field("send_concurrency", int_range(1, 64)),

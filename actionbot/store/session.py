@@ -94,6 +94,10 @@ class SessionStore:
         assert row is not None
         return bytes.fromhex(row["value"])
 
+    async def forget_secret(self, name: str) -> bool:
+        """Delete a stored installation secret (it now lives outside the database)."""
+        return await self._db.execute("DELETE FROM kv WHERE key = ?", (f"secret:{name}",)) == 1
+
     async def cross_signing_seeds(self) -> tuple[bytes, ...] | None:
         """The private seeds of the account's cross-signing keys (see cross_signing.py)."""
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (_CROSS_SIGNING,))

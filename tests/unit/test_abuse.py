@@ -320,3 +320,32 @@ async def test_cross_signing_never_vouches_for_keys_that_are_not_the_devices_own
         cross_signing.call = original  # type: ignore[assignment]
     assert outcome is Outcome.FAILED
     assert calls == ["keys/query"]  # nothing uploaded, nothing signed
+
+
+async def test_the_person_key_can_live_outside_the_database(tmp_path) -> None:
+    """Review: the key of the person hashes sat in the same database (and every backup),
+    so whoever held it could test a list of user ids against every hash. With
+    ``store.person_key_file`` the database holds no key; a stored one is deleted."""
+    from actionbot.app import _person_key
+    from actionbot.config import load_config
+    from actionbot.store.session import SessionStore
+
+    (tmp_path / "short").write_text("too short\n")
+    (tmp_path / "key").write_text("f" * 64 + "\n")
+    base = "matrix: {homeserver: 'https://h.org', user_id: '@b:h.org', password: pw12}\n"
+    base += "network: {admission: open}\n"
+    (tmp_path / "bad.yaml").write_text(base + "store: {person_key_file: short}\n")
+    problems = load_config(tmp_path / "bad.yaml", env={})
+    assert isinstance(problems, list) and "openssl rand" in str(problems[0])
+    (tmp_path / "good.yaml").write_text(base + "store: {person_key_file: key}\n")
+    config = load_config(tmp_path / "good.yaml", env={})
+    assert isinstance(config, Config) and config.person_key == "f" * 64
+    assert "f" * 64 not in repr(config)
+
+    db = await Database.open(tmp_path / "db.sqlite")
+    sessions = SessionStore(db)
+    stored = await sessions.install_secret("person-hash")  # an earlier run kept it here
+    assert await _person_key(config, sessions) == b"f" * 64
+    left = await db.fetchall("SELECT key FROM kv WHERE key LIKE 'secret:person%'")
+    assert left == [] and stored != b"f" * 64
+    await db.close()

@@ -180,7 +180,8 @@ async def test_restore_moves_the_old_store_aside_and_drops_a_stale_log(tmp_path:
     # Later: the database changed, and a write-ahead log of that time is left behind.
     with sqlite3.connect(config.db_path) as later:
         later.execute("UPDATE kv SET value = 'changed later' WHERE key = 'marker'")
-    Path(f"{config.db_path}-wal").write_bytes(b"stale log of another time")
+    stale = Path(f"{config.db_path}-wal")
+    await asyncio.to_thread(stale.write_bytes, b"stale log of another time")
     assert await asyncio.to_thread(main, ["restore", *cli, "--from", str(out)]) == 0
     with sqlite3.connect(config.db_path) as restored:
         marker = restored.execute("SELECT value FROM kv WHERE key = 'marker'").fetchone()
