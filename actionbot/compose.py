@@ -37,7 +37,7 @@ from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.render.reply import Reply
-from actionbot.render.system import delivery_failed
+from actionbot.render.system import delivery_failed, not_delivered_in_time
 from actionbot.roundup.service import RoundupService
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, EventLog, NodeStore, OutboxStore, SessionStore, WindowStore
@@ -87,12 +87,19 @@ def compose(
         target = await nodes.by_room(room_id)
         return delivery_failed(voice, attempts, key, reason, target.name if target else None)
 
+    async def late_report(room_id: str) -> Reply:
+        coordination = config.coordination_room
+        voice = voices.of(await nodes.by_room(coordination) if coordination else None)
+        target = await nodes.by_room(room_id)
+        return not_delivered_in_time(voice, target.name if target else None)
+
     sender = OutboxSender(
         outbox=outbox,
         connection=connection,
         config=config,
         clock=clock,
         failure_report=failure_report,
+        late_report=late_report,
     )
     notify = sender.notify
     windows = WindowStore(db)

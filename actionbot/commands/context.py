@@ -46,6 +46,8 @@ class CommandContext:
     node: Node | None  # this room's node, if it is one
     voice: Voice
     reply_to: str | None = None  # the event this command answers (or its own file)
+    # After this, an answer still waiting (an outage) is not sent: no one waits for it.
+    reply_until: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +77,13 @@ class Outcome:
     changes: tuple[Change, ...] = ()  # stored with the answer (bookkeeping it needs)
 
 
-def answer_messages(outcome: Outcome, room_id: str, event_id: str, sender: str) -> list[Message]:
+def answer_messages(
+    outcome: Outcome,
+    room_id: str,
+    event_id: str,
+    sender: str,
+    useful_until: datetime | None = None,
+) -> list[Message]:
     """The reply (to the command, mentioning its sender), its files, and any news for
     other rooms."""
     messages: list[Message] = [
@@ -85,6 +93,7 @@ def answer_messages(outcome: Outcome, room_id: str, event_id: str, sender: str) 
             reply=outcome.reply,
             in_reply_to=event_id,
             mention=sender,
+            useful_until=useful_until,
         )
     ]
     messages += [
@@ -125,7 +134,9 @@ class Answer(Generic[R]):
                 MarkHandled(event_id=ctx.event_id, room_id=ctx.room_id),
                 *self._built.changes,
             ),
-            messages=tuple(answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender)),
+            messages=tuple(
+                answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender, ctx.reply_until)
+            ),
         )
 
     def outcome(self) -> Outcome | None:

@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def outgoing_answer(
-    outcome: Outcome, room_id: str, event_id: str, sender: str
+    outcome: Outcome,
+    room_id: str,
+    event_id: str,
+    sender: str,
+    useful_until: datetime | None = None,
 ) -> list[OutgoingMessage]:
-    return [outgoing(m) for m in answer_messages(outcome, room_id, event_id, sender)]
+    return [outgoing(m) for m in answer_messages(outcome, room_id, event_id, sender, useful_until)]
 
 
 class CommandHandler:
@@ -74,7 +78,13 @@ class CommandHandler:
                 event_id=message.event_id,
                 room_id=message.room_id,
                 now=self._clock(),
-                messages=outgoing_answer(outcome, message.room_id, message.event_id, message.sender)
+                messages=outgoing_answer(
+                    outcome,
+                    message.room_id,
+                    message.event_id,
+                    message.sender,
+                    now + self._config.max_command_age,
+                )
                 if tell
                 else [],
             )
@@ -95,6 +105,8 @@ class CommandHandler:
             node=node,
             voice=self._voices.of(node),
             reply_to=message.reply_to,
+            # Answers are retried through an outage for as long as a command is acted on.
+            reply_until=now + self._config.max_command_age,
         )
         outcome = await self._commands.handle(ctx, message.body)
         if outcome is None:
@@ -103,7 +115,9 @@ class CommandHandler:
             event_id=message.event_id,
             room_id=message.room_id,
             now=now,
-            messages=outgoing_answer(outcome, message.room_id, message.event_id, message.sender),
+            messages=outgoing_answer(
+                outcome, message.room_id, message.event_id, message.sender, ctx.reply_until
+            ),
         )
         if recorded:
             log.info(

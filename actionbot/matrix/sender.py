@@ -46,6 +46,8 @@ DEFAULT_LIFETIME = timedelta(hours=24)
 
 # (room the message was for, attempts, outbox key, reason) → the report's text.
 FailureReport = Callable[[str, int, str, str], Awaitable[Reply]]
+# (room the first message was for) → the text saying an outage cost messages their use.
+LateReport = Callable[[str], Awaitable[Reply]]
 
 
 class OutboxSender:
@@ -57,14 +59,18 @@ class OutboxSender:
         config: Config,
         clock: Callable[[], datetime],
         failure_report: FailureReport,
+        late_report: LateReport | None = None,
     ) -> None:
         """``failure_report`` words a message the outbox gave up on, for the coordination
-        room (in its language, naming the node the message was for)."""
+        room (in its language, naming the node the message was for); ``late_report`` one
+        an outage kept back until it was no longer useful (at most one a minute: an outage
+        at 1,000 nodes would otherwise make 1,000 notices)."""
         self._outbox = outbox
         self._conn = connection
         self._config = config
         self._clock = clock
         self._failure_report = failure_report
+        self._late_report = late_report
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(config.send_concurrency)
         self._busy_rooms: set[str] = set()
@@ -270,7 +276,19 @@ class OutboxSender:
     async def _too_late(self, row: OutboxRow, now: datetime) -> None:
         """Past its usefulness (an outage outlasted it): skipped, and the coordinators told."""
         await self._outbox.mark_skipped(row.key, reason="too late to be useful", now=now)
-        await self._report_failure(row, row.attempts, "too late to be useful")
+        room = self._config.coordination_room
+        if self._late_report is None:
+            await self._report_failure(row, row.attempts, "too late to be useful")
+        elif room and row.room_id != room and not row.key.startswith("failed:"):
+            text = await self._late_report(row.room_id)
+            await self._outbox.enqueue(
+                OutgoingMessage(
+                    key=f"failed:late:{now:%Y%m%d%H%M}",  # one a minute says it for all
+                    room_id=room,
+                    content=notice_content(text),
+                ),
+                now=self._clock(),
+            )
         log.warning(
             "message skipped: too late to be useful",
             extra={"key": row.key, "room_id": row.room_id, "error": row.last_error},

@@ -89,6 +89,23 @@ def anniversaries(voice: Voice, entries: Sequence[Anniversary], number: int, pre
     return reply(*lines)
 
 
+def not_delivered_in_time(voice: Voice, node: str | None) -> Reply:
+    """For the coordination room: an outage kept messages back until they were of no use
+    (a reminder past its window), so they were not sent. One such notice a minute."""
+    lines: list = [
+        voice._(
+            "The homeserver could not be reached for a while, so messages that were no longer "
+            "useful (reminders for windows already over, late answers) were not sent."
+        )
+    ]
+    if node is not None:
+        lines.append(voice._("Among them: a message for node {node}.", node=bold(node)))
+    lines.append(
+        voice._("The operator can count them with {command}.", command=code("actionbot status"))
+    )
+    return reply(*lines)
+
+
 def delivery_failed(
     voice: Voice, attempts: int, key: str, reason: str, node: str | None = None
 ) -> Reply:

@@ -118,3 +118,42 @@ async def test_commands_written_during_an_outage_are_no_burst(tmp_path) -> None:
     votes = await net.windows.votes(window.id)
     await net.db.close()
     assert votes
+
+
+async def test_an_answer_is_not_sent_after_no_one_waits_for_it(tmp_path) -> None:
+    """Review: answers had no limit of their own and were retried through an outage for
+    24 hours (a listing with stale countdowns, hours later). Now as long as a command is
+    acted on: ``max_command_age``."""
+    now = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
+    net = await make_harness(tmp_path, now)
+    await net.run("!node register Kyiv tz=UTC", room="!n0:x")
+
+    class Conn:
+        async def power_level(self, room, user):
+            return 100
+
+    handler = CommandHandler(
+        config=net.config,
+        commands=net.commands,
+        connection=Conn(),  # type: ignore[arg-type]
+        nodes=net.nodes,
+        voices=net.voices,
+        handled=EventLog(net.db),
+        notify=lambda: None,
+        clock=lambda: now,
+    )
+    for n, body in enumerate(["!windows", "!window propose 2027-03-20 18:00 UTC; Vigil"]):
+        await handler.handle(
+            events.TextMessage(
+                room_id="!n0:x",
+                event_id=f"$c{n}",
+                sender="@mod:example.org",
+                body=body,
+                sent_at=now,
+                encrypted=False,
+            )
+        )
+    replies = [r for r in await net.outbox.all() if r.key.startswith("reply:$c")]
+    await net.db.close()
+    assert len(replies) == 2
+    assert {r.useful_until for r in replies} == {now + net.config.max_command_age}

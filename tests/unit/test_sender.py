@@ -277,3 +277,46 @@ async def test_past_its_usefulness_a_message_is_skipped_and_reported(setup) -> N
     assert row.status is Status.SKIPPED and "too late" in row.last_error
     told = await outbox.by_key("failed:reminder:soon")
     assert told is not None and told.room_id == "!coord:h.org"
+
+
+async def test_an_outage_at_many_nodes_is_told_once_a_minute_in_plain_words(setup) -> None:
+    """Review: every reminder an outage made useless gave its own notice ("could not be
+    delivered after 0 attempts … check that the bot is still in that room"): wrong advice,
+    and 1,000 notices at 1,000 nodes. Now one notice a minute says what happened."""
+    from actionbot.render.system import not_delivered_in_time
+
+    config, outbox, clock = setup
+    config = replace(config, coordination_room="!coord:h.org")
+    conn = FakeConnection([])
+
+    async def late(room_id: str):
+        return not_delivered_in_time(EN, "Kyiv" if room_id == "!r0:x" else None)
+
+    sender = OutboxSender(
+        outbox=outbox,
+        connection=conn,
+        config=config,
+        clock=clock,
+        failure_report=report,
+        late_report=late,
+    )
+    for n in range(30):
+        await outbox.enqueue(
+            OutgoingMessage(
+                key=f"reminder:w:n{n}",
+                room_id=f"!r{n}:x",
+                content={"body": "starts now"},
+                useful_until=clock.now + timedelta(minutes=1),
+            ),
+            now=clock(),
+        )
+    clock.now += timedelta(minutes=2)  # the server came back after the window's use
+    for _ in range(20):  # a few rows per pump (one per free slot)
+        await settle(sender)
+    rows = await outbox.all()
+    assert sum(r.status is Status.SKIPPED for r in rows) == 30
+    assert len([r for r in rows if r.room_id == "!coord:h.org"]) == 1
+    assert [room for room, _ in conn.calls] == ["!coord:h.org"]  # nothing late went out
+    (told,) = conn.sent_contents
+    assert "could not be reached" in told["body"]
+    assert "Kyiv" in told["body"] and "attempt" not in told["body"]
