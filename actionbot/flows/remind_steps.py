@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from actionbot.flows import remind
 from actionbot.flows.applier import Applier
@@ -24,6 +25,7 @@ from actionbot.store.windows import WindowStore
 log = logging.getLogger("actionbot.flows.runner")
 
 BATCH = 250  # reminders per transaction
+RETRY = timedelta(seconds=15)  # after a failed batch
 
 
 class ReminderSteps:
@@ -46,27 +48,39 @@ class ReminderSteps:
         await asyncio.sleep(0)  # the other jobs of this instant join the batch
         while self._due:
             batch, self._due = self._due[:BATCH], self._due[BATCH:]
-            now = self.clock()
-            nodes = {node.id: node for node in await self.nodes.all()}
-            room = self.ctx.settings.coordination_room
-            coordination = [n for n in nodes.values() if n.room_id == room]
-            windows = {}
-            for job in batch:
-                item = job.reminder
-                assert item is not None
-                if item.window_id not in windows:
-                    windows[item.window_id] = await self.windows.get(item.window_id)
-            each = [
-                remind.remind(
-                    self.ctx,
-                    item=job.reminder,
-                    window=windows[job.reminder.window_id],
-                    node=nodes.get(job.reminder.node_id),
-                    nodes=coordination,
-                    now=now,
-                )
-                for job in batch
-                if job.reminder is not None
-            ]
-            settled = await self.applier.apply_each(each, now=now)
-            log.info("reminders settled", extra={"count": sum(settled), "due": len(batch)})
+            try:
+                await self._fire(batch)
+            except Exception:
+                # A failed batch (a locked database) is rolled back whole; its timers are
+                # spent, so it is tried again soon rather than at the next horizon pass,
+                # an hour away, when a "starts now" would be too late (review).
+                log.exception("reminder batch failed; trying again", extra={"due": len(batch)})
+                again = self.clock() + RETRY
+                for job in batch:
+                    self.applier.scheduler.at(replace(job, at=again))
+
+    async def _fire(self, batch: list[Job]) -> None:
+        now = self.clock()
+        nodes = {node.id: node for node in await self.nodes.all()}
+        room = self.ctx.settings.coordination_room
+        coordination = [n for n in nodes.values() if n.room_id == room]
+        windows = {}
+        for job in batch:
+            item = job.reminder
+            assert item is not None
+            if item.window_id not in windows:
+                windows[item.window_id] = await self.windows.get(item.window_id)
+        each = [
+            remind.remind(
+                self.ctx,
+                item=job.reminder,
+                window=windows[job.reminder.window_id],
+                node=nodes.get(job.reminder.node_id),
+                nodes=coordination,
+                now=now,
+            )
+            for job in batch
+            if job.reminder is not None
+        ]
+        settled = await self.applier.apply_each(each, now=now)
+        log.info("reminders settled", extra={"count": sum(settled), "due": len(batch)})

@@ -157,3 +157,30 @@ async def test_an_answer_is_not_sent_after_no_one_waits_for_it(tmp_path) -> None
     await net.db.close()
     assert len(replies) == 2
     assert {r.useful_until for r in replies} == {now + net.config.max_command_age}
+
+
+async def test_a_failed_reminder_batch_is_tried_again_soon(env) -> None:  # noqa: F811
+    """A batch that fails (a locked database) is rolled back whole and its timers are
+    spent: it waited for the next horizon pass, an hour away. Now 15 s."""
+    coordinator, scheduler, clock, outbox, nodes = env
+    window = await propose(coordinator, nodes, "2027-03-10 18:00 UTC for 1h; Soon")
+    await approve_all(coordinator, nodes, window)
+    key = next(k for k in scheduler.jobs if k.startswith(f"reminder:{window.id}:"))
+    at, _job = scheduler.jobs[key]
+    real = coordinator.applier.apply_each
+    calls = {"n": 0}
+
+    async def flaky(each, *, now):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return await real(each, now=now)
+
+    coordinator.applier.apply_each = flaky  # type: ignore[method-assign]
+    clock.now = at
+    await scheduler.run(key)
+    again, _job = scheduler.jobs[key]
+    assert again == at + timedelta(seconds=15)
+    clock.now = again
+    await scheduler.run(key)
+    assert [r for r in await outbox.all() if r.key.startswith(key)]

@@ -297,3 +297,24 @@ async def test_a_lock_held_by_another_process_is_waited_out(tmp_path) -> None:
         release.join()
         other.close()
         await db.close()
+
+
+async def test_held_news_goes_before_later_news(db) -> None:
+    """Review: a vote notice held 20 s (a node changing its mind) was read after the
+    decision that a later vote made at once. Any later message to the room releases it."""
+    outbox = OutboxStore(db)
+
+    def vote(n: int) -> OutgoingMessage:
+        return OutgoingMessage(
+            key=f"vote:$v{n}", room_id="!coord:x", content={"body": f"v{n}"}, coalesce="vote:w:k"
+        )
+
+    assert await outbox.enqueue(vote(0), now=NOW)
+    (first,) = await outbox.due(now=NOW)
+    await outbox.mark_sent(first.id, event_id="$0", now=NOW)
+    assert await outbox.enqueue(vote(1), now=NOW + timedelta(seconds=2))  # held 20 s
+    assert await outbox.due(now=NOW + timedelta(seconds=3)) == []
+    decided = OutgoingMessage(key="decided:w", room_id="!coord:x", content={"body": "approved"})
+    assert await outbox.enqueue(decided, now=NOW + timedelta(seconds=3))
+    (next_one,) = await outbox.due(now=NOW + timedelta(seconds=3))
+    assert next_one.content["body"] == "v1"  # the held vote first, then the decision
