@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from actionbot.core.keys import JobId, JobKind
 from actionbot.flows.effects import Job
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 Runner = Callable[[Job], Awaitable[None]]
 
 REMINDER_HORIZON = timedelta(hours=2)
+HEARTBEAT = timedelta(minutes=1)
+HEARTBEAT_ID = "heartbeat"
+
+
+async def _nothing() -> None:
+    """The heartbeat's job: waking the scheduler is all it is for."""
 
 
 def _utc_now() -> datetime:
@@ -57,8 +64,16 @@ class Scheduler:
         self._run: Runner | None = None
 
     def start(self, run: Runner) -> None:
-        """Start firing jobs; each due job is handed to ``run``."""
+        """Start firing jobs; each due job is handed to ``run``.
+
+        APScheduler waits with the event loop's monotonic clock, which stands still while
+        the machine sleeps: after a suspend every timer would fire late by the time slept.
+        A heartbeat each ``HEARTBEAT`` makes it look at the wall clock again, so overdue
+        jobs run within a minute of waking (review)."""
         self._run = run
+        self._scheduler.add_job(
+            _nothing, IntervalTrigger(seconds=HEARTBEAT.total_seconds()), id=HEARTBEAT_ID
+        )
         self._scheduler.start()
 
     def shutdown(self) -> None:

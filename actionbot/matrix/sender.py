@@ -116,7 +116,11 @@ class OutboxSender:
             task = asyncio.create_task(self._deliver(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        next_due = await self._outbox.next_due_at()
+        if len(self._busy_rooms) >= self._config.send_concurrency:
+            return IDLE_WAIT  # a finished send wakes the pump; no need to poll meanwhile
+        # Rows of rooms with a send in flight wait for it (its end wakes the pump): counted,
+        # they made the pump poll 20 times a second through a long outage (review).
+        next_due = await self._outbox.next_due_at(skip_rooms=self._busy_rooms)
         if next_due is None:
             return IDLE_WAIT
         return max(timedelta(milliseconds=50), min(IDLE_WAIT, next_due - self._clock()))

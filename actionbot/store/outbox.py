@@ -138,9 +138,13 @@ class OutboxStore:
         )
         return found is not None
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, skip_rooms: Collection[str] = ()) -> datetime | None:
+        """When the next pending row of a room not in ``skip_rooms`` is due."""
+        skip = sorted(skip_rooms)
         row = await self._db.fetchone(
-            "SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'"
+            f"""SELECT MIN(next_attempt_at) AS t FROM outbox WHERE status = 'pending'
+                AND room_id NOT IN ({", ".join("?" * len(skip))})""",
+            skip,
         )
         return from_db_time(row["t"]) if row and row["t"] else None
 

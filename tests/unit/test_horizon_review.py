@@ -184,3 +184,23 @@ async def test_a_failed_reminder_batch_is_tried_again_soon(env) -> None:  # noqa
     clock.now = again
     await scheduler.run(key)
     assert [r for r in await outbox.all() if r.key.startswith(key)]
+
+
+async def test_the_scheduler_looks_at_the_wall_clock_every_minute() -> None:
+    """APScheduler waits on the loop's monotonic clock, which stands still while the
+    machine sleeps; a heartbeat makes it re-read the wall clock so overdue jobs run within
+    a minute of waking rather than late by the time slept."""
+    from actionbot.scheduler import HEARTBEAT, HEARTBEAT_ID, Scheduler
+
+    scheduler = Scheduler()
+
+    async def run(job) -> None:
+        return None
+
+    scheduler.start(run)
+    try:
+        beat = scheduler._scheduler.get_job(HEARTBEAT_ID)
+        assert beat is not None and beat.trigger.interval == HEARTBEAT
+        assert scheduler.job_ids() == []  # not one of the bot's jobs
+    finally:
+        scheduler.shutdown()

@@ -320,3 +320,27 @@ async def test_an_outage_at_many_nodes_is_told_once_a_minute_in_plain_words(setu
     (told,) = conn.sent_contents
     assert "could not be reached" in told["body"]
     assert "Kyiv" in told["body"] and "attempt" not in told["body"]
+
+
+async def test_a_long_send_does_not_make_the_pump_poll(setup) -> None:
+    """Review: with a send hanging in one room (an outage's 60 s timeout) and another row
+    waiting behind it, the pump asked to look again every 50 ms for the whole outage. The
+    end of that send wakes the pump; until then there is nothing to look at."""
+    config, outbox, clock = setup
+    release = asyncio.Event()
+
+    class Hanging(FakeConnection):
+        async def send(self, **kw):
+            await release.wait()
+            return await super().send(**kw)
+
+    conn = Hanging([])
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await enqueue(outbox, clock, "a", "b")  # one room: b waits for a
+    assert await sender.pump() >= timedelta(seconds=1)
+    release.set()
+    await asyncio.gather(*list(sender._tasks))
+    await settle(sender)
+    assert [r.status for r in await outbox.all()] == [Status.SENT, Status.SENT]
