@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from actionbot.core.shown import shown
+
 
 @dataclass(frozen=True)
 class Span:
@@ -19,15 +21,17 @@ class Span:
 
 
 def code(text: str) -> Span:
-    return Span(text, "code")
+    """Code: often what someone typed, echoed back (an unknown id, a wrong word) — without
+    hidden characters, so an echo cannot reorder the room's text (bidi overrides)."""
+    return Span(shown(text), "code")
 
 
 def bold(text: str) -> Span:
-    return Span(text, "b")
+    return Span(shown(text), "b")
 
 
 def italic(text: str) -> Span:
-    return Span(text, "i")
+    return Span(shown(text), "i")
 
 
 Line = tuple[Span, ...]

@@ -49,3 +49,13 @@ def test_a_title_keeps_what_shows() -> None:
     proposal = parse_proposal("2027-03-20 18:00 UTC; Vigil\u202e" + "\u0336" * 9)
     assert not isinstance(proposal, WhenError)
     assert proposal.title == "Vigil" + "\u0336" * 3
+
+
+def test_an_echoed_word_cannot_reorder_the_room() -> None:
+    """Review: answers echo what was typed (`!vote <id> y\u202eay`); the echo kept bidi
+    overrides. Every code, bold or italic span is shown without hidden characters."""
+    from actionbot.render.reply import bold, code, reply
+
+    answer = reply(["Unknown vote: ", code("y\u202eay"), " for ", bold("Ky\u2066iv")])
+    assert "\u202e" not in answer.plain() and "\u2066" not in answer.plain()
+    assert "\u202e" not in answer.html() and "yay" in answer.plain()
