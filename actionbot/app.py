@@ -22,7 +22,7 @@ from actionbot.matrix.connection import Connection, LoginFailed
 from actionbot.matrix.cross_signing import CrossSigningKeys
 from actionbot.matrix.sender import OutboxSender
 from actionbot.render.catalogs import Catalogs
-from actionbot.render.system import device_replaced
+from actionbot.render.system import device_replaced, identity_replaced
 from actionbot.store import Database, SessionStore, WindowStore
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,25 @@ class Bot:
             if in_use is not self._signing_keys:
                 await SessionStore(parts.db).save_cross_signing_seeds(in_use.seeds)
                 self._signing_keys = in_use
+                await self._announce_new_identity(in_use.public("master"))
         await parts.runner.rebuild()
         await self._housekeeping()
         self._sender_task = asyncio.create_task(parts.sender.run(), name="outbox")
         self._housekeeping_task = asyncio.create_task(self._every(HOUSEKEEPING), name="upkeep")
+
+    async def _announce_new_identity(self, master: str) -> None:
+        """The account showed a cross-signing identity that is not the bot's (reset from a
+        client, or a database from another time): the bot made a new one. People must know,
+        since their clients now show the bot's identity changed (a seizer with the password
+        could do this; only a WARNING in the log told no one — review)."""
+        room = self.config.coordination_room
+        if not room:
+            return
+        parts = self.parts
+        voice = parts.runner.ctx.voices.of(await parts.nodes.by_room(room))
+        key = MessageKey(kind=MessageKind.DEVICE, room=room, session=master[:16])
+        notice = Notice(key=key, room_id=room, reply=identity_replaced(voice, master))
+        await parts.outbox.enqueue(outgoing(notice), now=self.clock())
 
     async def _housekeeping(self) -> None:
         """Forget what is no longer needed: handled-event records and hints past their

@@ -137,6 +137,22 @@ def delivery_failed(
     )
 
 
+def identity_replaced(voice: Voice, master: str) -> Reply:
+    """For the coordination room: the bot account's cross-signing identity was not the one
+    the bot keeps, so it made a new one — people's clients will say the identity changed."""
+    return reply(
+        voice._(
+            "🔑 The cross-signing identity on my account was not mine (someone reset it from a "
+            "client, or my database is from another time), so I made a new one: master key {key}.",
+            key=code(master),
+        ),
+        voice._(
+            "Your client may say my identity changed: verify the bot user again. If no one here "
+            "reset it, someone else may have the bot's password: the operator should change it."
+        ),
+    )
+
+
 def device_replaced(
     voice: Voice, *, old_device: str, new_device: str, fingerprint: str, old_deleted: bool
 ) -> Reply:

@@ -50,7 +50,9 @@ def _check_signed(body: dict[str, Any], user_id: str, device_id: str) -> str:
 async def test_the_bot_device_is_cross_signed_and_stays_so(new_user, make_bot, caplog) -> None:
     caplog.set_level(logging.INFO, logger="actionbot")
     alice = await new_user("alice")
-    bot = await make_bot()
+    coordination = await alice.create_room(encrypted=True, name="coordination")
+    bot = await make_bot(bot__coordination_room=coordination)
+    await alice.invite(coordination, bot.user_id)
     device = bot.bot.connection.device_id
     master_id = _check_signed(await _published(alice.client, bot.user_id), bot.user_id, device)
     assert await bot.stop() == 0
@@ -98,6 +100,13 @@ async def test_the_bot_device_is_cross_signed_and_stays_so(new_user, make_bot, c
     body = await _published(alice.client, bot.user_id)
     own_again = _check_signed(body, bot.user_id, new_device)
     assert own_again not in (master_id, foreign_id)
+    # ... and tells the coordinators, who must verify it again (and ask who reset it).
+    told = await alice.wait_for(
+        lambda s: (
+            s.room_id == coordination and "cross-signing identity" in s.content.get("body", "")
+        )
+    )
+    assert own_again.removeprefix("ed25519:") in told.content["body"]
     assert await back.stop() == 0
     # Kept: the next start finds its new identity in place.
     caplog.clear()
