@@ -111,6 +111,8 @@ class OutboxSender:
         # than the sends themselves in a 1,000-room fan-out.
         free = self._config.send_concurrency - len(self._busy_rooms)
         rows = await self._outbox.due(now=now, limit=free, skip_rooms=self._busy_rooms)
+        if self._stopping:
+            rows = []  # stopping: nothing new may start (the database closes soon)
         for row in rows if free > 0 else ():
             self._busy_rooms.add(row.room_id)
             task = asyncio.create_task(self._deliver(row))
@@ -365,6 +367,8 @@ class OutboxSender:
             for task in pending:
                 task.cancel()
             if pending:
+                # Awaited, so none of them touches the database after it is closed.
+                await asyncio.gather(*pending, return_exceptions=True)
                 log.warning(
                     "shutdown interrupted in-flight sends; they stay pending",
                     extra={"count": len(pending)},

@@ -344,3 +344,30 @@ async def test_a_long_send_does_not_make_the_pump_poll(setup) -> None:
     await asyncio.gather(*list(sender._tasks))
     await settle(sender)
     assert [r.status for r in await outbox.all()] == [Status.SENT, Status.SENT]
+
+
+async def test_after_stop_no_send_touches_the_database(setup) -> None:
+    """Bench: at shutdown a send the pump started after ``stop`` failed on the closed
+    connection and then wrote to the closed database ("no active connection"). Stopping
+    starts nothing new, and an interrupted send is over when ``stop`` returns."""
+    config, outbox, clock = setup
+    release = asyncio.Event()
+
+    class Hanging(FakeConnection):
+        async def send(self, **kw):
+            await release.wait()
+            return await super().send(**kw)
+
+    conn = Hanging([])
+    sender = OutboxSender(
+        outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
+    )
+    await enqueue(outbox, clock, "a")
+    await enqueue(outbox, clock, "b", room="!other:h.org")
+    await sender.pump()
+    (first,) = [t for t in sender._tasks][:1]
+    await sender.stop(grace=timedelta(milliseconds=10))
+    assert first.done() and not sender._tasks
+    await sender.pump()  # e.g. the run loop, one last time
+    assert not sender._tasks
+    assert {r.status for r in await outbox.all()} == {Status.PENDING}  # kept for next start
