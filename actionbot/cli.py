@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -117,7 +118,7 @@ async def _print_windows(config: Config, *, as_json: bool, per_node: bool) -> No
     starts only when asked), or one line each."""
     from actionbot.store import Database, NodeStore, WindowStore
 
-    db = await Database.open(config.db_path)
+    db = await Database.open(config.db_path, migrate=False)
     out = sys.stdout
     try:
         nodes = await NodeStore(db).all() if per_node else []
@@ -211,4 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     # its user, including files third-party code creates (nio's crypto store).
     os.umask(0o077)
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (sqlite3.Error, RuntimeError) as exc:
+        # A damaged, locked-for-good, older or newer database: said in one line, no
+        # traceback (health checks exit 1: Docker reserves 2).
+        print(f"actionbot: cannot use the database: {exc}", file=sys.stderr)
+        return getattr(args, "failure_code", 2)

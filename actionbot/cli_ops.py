@@ -19,7 +19,7 @@ async def status(config: Config) -> dict[str, object]:
     from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
     from actionbot.store.session import SessionStore
 
-    db = await Database.open(config.db_path)
+    db = await Database.open(config.db_path, migrate=False)
     try:
         outbox = await OutboxStore(db).status_counts()
         windows = WindowStore(db)
@@ -50,7 +50,7 @@ def healthy(config: Config, *, now: datetime | None = None) -> tuple[bool, str]:
         from actionbot.store import Database
         from actionbot.store.session import SessionStore
 
-        db = await Database.open(config.db_path)
+        db = await Database.open(config.db_path, migrate=False)
         try:
             return await SessionStore(db).last_sync()
         finally:
@@ -119,14 +119,14 @@ def add_commands(sub, load: Callable[[str], Config | None]) -> None:
     def run_health(args: argparse.Namespace) -> int:
         config = load(args.config)
         if config is None:
-            return 2
+            return 1  # health checks: 1 is "unhealthy", 2 is reserved by Docker
         ok, why = healthy(config)
         print(("healthy: " if ok else "unhealthy: ") + why)
         return 0 if ok else 1
 
     parser = sub.add_parser("health", help="exit 0 if the bot synced recently (health checks)")
     parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
-    parser.set_defaults(func=run_health)
+    parser.set_defaults(func=run_health, failure_code=1)
     parser = sub.add_parser("status", help="last sync, queued sends, next reminder")
     parser.add_argument("-c", "--config", required=True, help="path to config.yaml")
     parser.set_defaults(func=run_status)

@@ -29,7 +29,7 @@ from actionbot.store.reports import ReportStore
 
 
 async def _service(config: Config) -> tuple[Database, RoundupService]:
-    db = await Database.open(config.db_path)
+    db = await Database.open(config.db_path, migrate=False)
     service = RoundupService(
         config=config,
         windows=WindowStore(db),

@@ -68,29 +68,36 @@ class Database:
         migrations: Sequence[Migration] = MIGRATIONS,
         now: datetime | None = None,
         writable: bool = False,
+        migrate: bool = True,
     ) -> Database:
         """Open (creating if needed, owner-only permissions) and migrate the database.
 
         ``writable``: prove now that a write goes through (the bot), so a read-only file,
         folder or disk stops start-up with a clear reason instead of failing later, at the
-        first vote or reminder. Raises :class:`sqlite3.Error` or :class:`OSError`."""
+        first vote or reminder. ``migrate=False`` (the operator's tools, which may run beside
+        an older bot): never change the schema; a database not at this version is refused.
+        Raises :class:`sqlite3.Error`, :class:`OSError` or :class:`RuntimeError`."""
         path = str(path)
         if path != ":memory:":
             await asyncio.to_thread(_create_private_file, Path(path))
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
-        # WAL lets readers (e.g. `actionbot windows --json`) run while the bot writes;
-        # synchronous=FULL because "nothing lost" matters more than write speed here.
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=FULL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        # Deleted or emptied rows (a sent message's text and mention) are overwritten with
-        # zeros in the file, not left in free space; set here, not trusted to the build.
-        await conn.execute("PRAGMA secure_delete=ON")
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         db = cls(conn, path)
         try:
-            await db.migrate(migrations, now=now or datetime.now(UTC))
+            # WAL lets readers (e.g. `actionbot windows --json`) run while the bot writes;
+            # synchronous=FULL because "nothing lost" matters more than write speed here.
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=FULL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted or emptied rows (a sent message's text and mention) are overwritten
+            # with zeros in the file, not left in free space; set here, not trusted to the
+            # build.
+            await conn.execute("PRAGMA secure_delete=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            if migrate:
+                await db.migrate(migrations, now=now or datetime.now(UTC))
+            else:
+                await db.require_version(migrations[-1].version if migrations else 0)
             if writable:
                 await db.execute(
                     "INSERT INTO kv (key, value) VALUES ('opened_at', ?) "
@@ -98,13 +105,37 @@ class Database:
                     (to_db_time(now or datetime.now(UTC)),),
                 )
         except BaseException:
-            await conn.close()  # a failed migration must not leak the connection's thread
+            # A damaged file or a failed migration must not leak the connection's thread
+            # (it kept `actionbot status` alive for good on a file that is not SQLite).
+            await conn.close()
             raise
         return db
 
     async def close(self) -> None:
         async with self._lock:
             await self._conn.close()
+
+    async def require_version(self, version: int) -> None:
+        """Refuse a database whose schema is not ``version`` (without changing it)."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE name = 'schema_version'"
+            )
+            current = 0
+            if await cur.fetchone() is not None:
+                cur = await self._conn.execute("SELECT MAX(version) FROM schema_version")
+                row = await cur.fetchone()
+                current = (row[0] if row else 0) or 0
+        if current < version:
+            raise RuntimeError(
+                f"the database is at schema version {current}, this actionbot expects "
+                f"{version}: start the bot once to upgrade it"
+            )
+        if current > version:
+            raise RuntimeError(
+                f"database schema version {current} is newer than this actionbot knows; "
+                "upgrade actionbot instead of downgrading"
+            )
 
     async def migrate(self, migrations: Sequence[Migration], *, now: datetime) -> list[int]:
         """Apply every migration newer than the stored version; return those applied."""

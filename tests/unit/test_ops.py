@@ -209,3 +209,45 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
     not_gz = tmp_path / "notes.txt"
     not_gz.write_text("hello")
     assert isinstance(restore(config, not_gz), BackupFailed)
+
+
+def test_a_damaged_database_is_one_line_not_a_hang(tmp_path: Path) -> None:
+    """Review: on a file that is not SQLite, `actionbot status` printed a traceback and
+    then never exited (the connection's thread was left running). Now one line, exit 2;
+    `health` exits 1 (Docker reserves 2)."""
+    import subprocess
+    import sys
+
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    config.db_path.write_bytes(b"this is not a database, just some text " * 200)
+    (tmp_path / "config.yaml").write_text(
+        "matrix: {homeserver: 'https://h.org', user_id: '@b:h.org', password: pw12}\n"
+        f"store: {{path: '{config.store_path}'}}\nnetwork: {{admission: open}}\n"
+    )
+    for command, code in (("status", 2), ("health", 1)):
+        done = subprocess.run(
+            [sys.executable, "-m", "actionbot", command, "-c", str(tmp_path / "config.yaml")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == code, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "cannot use the database" in done.stderr or "unhealthy" in done.stdout
+
+
+async def test_tools_never_migrate_a_database_beside_an_older_bot(tmp_path: Path) -> None:
+    """`status` and `health` opened the database with migrations: run after an upgrade
+    but before the restart, they changed the schema under the old bot. Now refused."""
+    from actionbot.store.migrations import MIGRATIONS
+
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    old = await Database.open(config.db_path, migrations=MIGRATIONS[:-1])
+    await old.close()
+    with pytest.raises(RuntimeError, match="start the bot once"):
+        await status(config)
+    with sqlite3.connect(config.db_path) as db:
+        (version,) = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    assert version == MIGRATIONS[-2].version
