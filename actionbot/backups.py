@@ -107,16 +107,30 @@ def restore(
             return BackupFailed(problem)
         store = config.store_path
         store.mkdir(parents=True, exist_ok=True, mode=0o700)
+        owner = store.stat()
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
         aside = store / f"before-restore-{stamp}"
         moved = _move_aside(config, aside)
         for member in members:
             if member.name != NOTE:
                 archive.extract(member, store, filter="data")
-                os.chmod(store / member.name, 0o600)
+                _private(store, store / member.name, owner)
     if moved:
         return f"restored into {store}; what was there before is in {aside}"
     return f"restored into {store}"
+
+
+def _private(store: Path, path: Path, owner: os.stat_result) -> None:
+    """Owner-only, and owned like the store folder: a restore run with sudo must not leave
+    files the bot's user cannot open (review)."""
+    os.chmod(path, 0o600)
+    chown = os.geteuid() == 0 and owner.st_uid != 0
+    for step in (path, *path.relative_to(store).parents):
+        target = store / step
+        if target != store and target.is_dir():
+            os.chmod(target, 0o700)
+        if chown and target != store:
+            os.chown(target, owner.st_uid, owner.st_gid)
 
 
 def _check(members: list[tarfile.TarInfo]) -> str | None:

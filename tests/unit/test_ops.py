@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import tarfile
 from collections.abc import Callable
@@ -251,3 +252,25 @@ async def test_tools_never_migrate_a_database_beside_an_older_bot(tmp_path: Path
     with sqlite3.connect(config.db_path) as db:
         (version,) = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
     assert version == MIGRATIONS[-2].version
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_restore_run_with_sudo_leaves_files_the_bot_can_open(tmp_path: Path) -> None:
+    """Review: backup and restore run as root (the natural way beside systemd) gave back a
+    database and encryption store owned by root: the bot could not start."""
+    from actionbot.backups import backup, restore
+
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    with sqlite3.connect(config.db_path) as db:
+        db.execute("CREATE TABLE kv (key TEXT, value TEXT)")
+    (config.crypto_store_path / "sub").mkdir(parents=True)
+    (config.crypto_store_path / "sub" / "olm.db").write_bytes(b"olm account")
+    out = tmp_path / "b.tar.gz"
+    assert backup(config, out) == 2
+    os.chown(config.store_path, 12345, 12345)  # the bot's user owns its folder
+    assert isinstance(restore(config, out), str)
+    for path in (config.db_path, config.crypto_store_path, config.crypto_store_path / "sub"):
+        assert (path.stat().st_uid, path.stat().st_gid) == (12345, 12345), path
+    olm = config.crypto_store_path / "sub" / "olm.db"
+    assert olm.stat().st_uid == 12345 and olm.stat().st_mode & 0o077 == 0
