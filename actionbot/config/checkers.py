@@ -61,11 +61,16 @@ def url(value: Any) -> Any:
     if not value.startswith(("http://", "https://")):
         return Bad("must start with https:// (or http:// for a local test server)")
     try:
-        host = urlsplit(value).hostname
+        parts = urlsplit(value)
+        host, port = parts.hostname, parts.port  # .port raises on 99999 or "x"
     except ValueError:
-        host = None
-    if not host:
+        port = 0
+    if port == 0:
+        return Bad("has a port that is not a number from 1 to 65535")
+    if not host or any(c.isspace() for c in value):
         return Bad("must name a server, like https://matrix.example.org")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        return Bad("must be the server's address only, without ? or #")
     return value.rstrip("/")
 
 

@@ -20,6 +20,7 @@ import yaml
 from actionbot.config.checkers import Bad
 from actionbot.config.model import Config, ConfigError
 from actionbot.config.schema import SCHEMA, Field
+from actionbot.core.gesture_yaml import UniqueKeys
 from actionbot.core.servers import server_of
 
 ENV_PASSWORD = "ACTIONBOT_PASSWORD"
@@ -32,6 +33,7 @@ SECRET_FILES = (
 )
 PERSON_KEY_MIN = 32  # characters: `openssl rand -hex 32` makes 64
 MAX_SECRET_BYTES = 4096
+MAX_CONFIG_BYTES = 1_000_000
 
 
 def load_config(
@@ -40,9 +42,14 @@ def load_config(
     """Read and validate a YAML config file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # /dev/zero must not fill the memory
     except OSError as exc:
         return [ConfigError(path=str(path), message=f"cannot read the file: {exc.strerror}")]
+    if len(data) > MAX_CONFIG_BYTES:
+        return [ConfigError(path=str(path), message="larger than 1 MB: not a config file")]
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [
             ConfigError(
@@ -50,11 +57,16 @@ def load_config(
             )
         ]
     try:
-        raw = yaml.safe_load(text)
+        # Repeated keys refused: a second `bot:` section silently replaced the first.
+        raw = yaml.load(text, Loader=UniqueKeys)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        return [ConfigError(path=str(path), message=f"not valid YAML{where}")]
+        problem = getattr(exc, "problem", "") or ""
+        detail = f": {problem}" if problem.startswith("repeated key") else ""
+        return [ConfigError(path=str(path), message=f"not valid YAML{where}{detail}")]
+    except RecursionError:
+        return [ConfigError(path=str(path), message="nested too deeply: not a config file")]
     return parse_config(
         raw if raw is not None else {},
         env=os.environ if env is None else env,

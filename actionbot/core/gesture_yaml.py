@@ -15,7 +15,7 @@ import yaml
 from actionbot.core.gestures import MAX_BYTES, Gesture, GestureError, Problem, from_data
 
 
-class _UniqueKeys(yaml.SafeLoader):
+class UniqueKeys(yaml.SafeLoader):
     """``safe_load`` that refuses a key given twice in one mapping: YAML says keys are
     unique, and PyYAML would silently keep the last — a second ``safety:`` would drop the
     first one's warnings (found in review)."""
@@ -57,7 +57,7 @@ def parse(
     except UnicodeDecodeError:
         return refused("not-utf8")
     try:
-        documents = list(yaml.load_all(text, Loader=_UniqueKeys))  # a SafeLoader
+        documents = list(yaml.load_all(text, Loader=UniqueKeys))  # a SafeLoader
     except yaml.constructor.ConstructorError as exc:
         problem = str(exc.problem or "")
         if problem.startswith("repeated key"):

@@ -21,7 +21,8 @@ def server_of(mxid: str) -> str:
 
 def is_user_id(text: str) -> bool:
     """True for a syntactically plausible Matrix user id (``@local:server``)."""
-    return text.startswith("@") and bool(server_of(text)) and len(text) <= 255
+    local = text[1:].partition(":")[0]
+    return text.startswith("@") and bool(local) and bool(server_of(text)) and len(text) <= 255
 
 
 def invite_allowed(inviter: str, allowed_servers: tuple[str, ...]) -> bool:

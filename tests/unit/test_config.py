@@ -230,3 +230,47 @@ if given is not None:
         section, key = field
         result = parse_config(_with(section, key, value), env={}, base_dir=None)
         assert isinstance(result, Config | list)
+
+
+def test_config_files_that_are_not_configs_are_named_not_crashed(tmp_path: Path) -> None:
+    """Review: a repeated section silently replaced the first (and the error then named a
+    setting the operator had set); 1,000 levels of nesting gave a RecursionError; a huge
+    file (or /dev/zero) was read whole."""
+    from actionbot.config import load_config
+
+    base = "matrix: {homeserver: 'https://h.org', user_id: '@b:h.org', password: pw12}\n"
+    cases = {
+        "repeated": base + "bot: {coordination_room: '!c:h.org'}\nbot: {default_language: en}\n",
+        "deep": base + "bot: " + "[" * 1000 + "]" * 1000 + "\n",
+        "huge": base + "# " + "x" * 1_100_000 + "\n",
+    }
+    expected = {"repeated": "repeated key bot", "deep": "nested", "huge": "1 MB"}
+    for name, text in cases.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+        problems = load_config(tmp_path / f"{name}.yaml", env={})
+        assert isinstance(problems, list), name
+        assert expected[name] in str(problems[0]), (name, problems)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("homeserver", "https://h.org:99999"),
+        ("homeserver", "https://h.org:0"),
+        ("homeserver", "https://h .org"),
+        ("homeserver", "https://h.org/?x=1"),
+        ("homeserver", "https://h.org#top"),
+        ("user_id", "@:h.org"),
+    ],
+)
+def test_addresses_that_cannot_work_are_refused(field: str, value: str) -> None:
+    """Review: these passed check-config and failed only at login."""
+    from actionbot.config import parse_config
+
+    raw = {
+        "matrix": {"homeserver": "https://h.org", "user_id": "@b:h.org", "password": "pw12"},
+        "network": {"admission": "open"},
+    }
+    raw["matrix"][field] = value
+    problems = parse_config(raw, env={})
+    assert isinstance(problems, list) and problems[0].path == f"matrix.{field}", problems
