@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from actionbot.calendars import load_calendar
 from actionbot.compose import Parts, compose
 from actionbot.config import Config
-from actionbot.config.model import handled_retention
 from actionbot.core.keys import MessageKey, MessageKind
 from actionbot.flows.applier import outgoing
 from actionbot.flows.effects import Notice
 from actionbot.gestures import load_files
+from actionbot.housekeeping import forget_old
 from actionbot.matrix.connection import Connection, LoginFailed
 from actionbot.matrix.cross_signing import CrossSigningKeys
 from actionbot.matrix.sender import OutboxSender
@@ -173,15 +173,14 @@ class Bot:
         await parts.outbox.enqueue(outgoing(notice), now=self.clock())
 
     async def _housekeeping(self) -> None:
-        """Forget what is no longer needed: handled-event records and hints past their
-        retention, photos past theirs; then leave no old copy in the write-ahead log. At
-        start and every ``HOUSEKEEPING`` (a bot that runs for months forgets too)."""
+        """Forget what is no longer needed (see :mod:`actionbot.housekeeping`), at start and
+        every ``HOUSEKEEPING``: a bot that runs for months forgets too."""
         parts = self.parts
-        now = self.clock()
-        await parts.handled.prune(now - handled_retention(self.config))
-        if parts.runner.roundups is not None:
-            await parts.runner.roundups.purge(now)
-        await parts.db.scrub()
+        gone = await forget_old(parts.db, self.config, parts.runner.roundups, self.clock())
+        if gone.windows or gone.messages:
+            log.info(
+                "old history forgotten", extra={"windows": gone.windows, "messages": gone.messages}
+            )
 
     async def _every(self, period: timedelta) -> None:
         while True:

@@ -15,15 +15,14 @@ from jinja2 import TemplateError
 from tqdm import tqdm
 
 from actionbot.config import Config
-from actionbot.config.model import handled_retention
 from actionbot.core.ids import normalise_id
 from actionbot.core.windows import State
+from actionbot.housekeeping import forget_old
 from actionbot.photos.storage import PhotoStore
 from actionbot.render.catalogs import Catalogs, Voices
 from actionbot.render.languages import normalise_language
 from actionbot.roundup.service import RoundupService
 from actionbot.store import Database, NodeStore, WindowStore
-from actionbot.store.events import EventLog
 from actionbot.store.gestures import GestureStore
 from actionbot.store.reports import ReportStore
 
@@ -94,13 +93,11 @@ async def _export(config: Config, args: argparse.Namespace) -> int:
 async def _purge(config: Config) -> int:
     db, service = await _service(config)
     try:
-        now = datetime.now(UTC)
-        gone = await service.purge(now)
-        forgotten = await EventLog(db).prune(now - handled_retention(config))
-        await db.scrub()  # no old copy left in the write-ahead log
+        gone = await forget_old(db, config, service, datetime.now(UTC))
         print(
-            f"deleted {gone} photo report(s) older than the retention time and "
-            f"{forgotten} record(s) of handled events"
+            f"deleted {gone.photos} photo report(s) past reports.retention, "
+            f"{gone.handled} record(s) of handled events, and {gone.windows} window(s) and "
+            f"{gone.messages} sent message record(s) past store.retention"
         )
         return 0
     finally:

@@ -61,6 +61,7 @@ class Config:
     report_max_bytes: int = 25_000_000
     report_max_pixels: int = 40_000_000
     report_retention: timedelta = timedelta(days=30)
+    history_retention: timedelta = timedelta(days=365)  # store.retention
     roundup_templates: Path | None = None
     gesture_folders: tuple[Path, ...] = ()
     rsvp_emoji: str = "🙋"

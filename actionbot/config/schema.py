@@ -73,6 +73,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "path": Field("store_path", path),
         # The key of the keyed hashes that stand for people, kept out of the database.
         "person_key_file": Field("person_key_file", path),
+        # Windows over (done, cancelled, rejected) and sent messages are forgotten after it.
+        "retention": Field("history_retention", within(7 * DAY, 3660 * DAY)),
     },
     "sending": {
         "concurrency": Field("send_concurrency", int_range(1, 64)),

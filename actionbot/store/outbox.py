@@ -199,6 +199,15 @@ class OutboxStore:
         )
         return changed == 1
 
+    async def forget_settled_before(self, cutoff: datetime) -> int:
+        """Delete messages sent, failed or skipped before ``cutoff``: their keys (which
+        event, which window, which node) are needed against doubles only while a replay
+        is possible, long shorter than ``store.retention``."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE status != 'pending' AND updated_at < ?",
+            (to_db_time(cutoff),),
+        )
+
     async def scrub(self) -> bool:
         """Leave no copy of emptied rows in the write-ahead log (see ``Database.scrub``)."""
         return await self._db.scrub()

@@ -189,6 +189,29 @@ class WindowStore:
         )
         return [_row_to_window(r) for r in rows]
 
+    async def forget_over_before(self, cutoff: datetime) -> int:
+        """Delete windows that were over (done, cancelled, rejected) before ``cutoff`` — with
+        two days of margin for the zones of a wave — and everything recorded about them
+        (votes, polls, reminders, RSVPs, adaptations, guidelines, reports), unless their
+        roundup is kept. Returns how many windows. History is evidence: kept no longer than
+        ``store.retention``."""
+        async with self._db.transaction() as tx:
+            await tx.execute("""CREATE TEMP TABLE IF NOT EXISTS forget (id TEXT PRIMARY KEY)""")
+            await tx.execute("DELETE FROM forget")
+            await tx.execute(
+                """INSERT INTO forget (id) SELECT id FROM windows
+                   WHERE state IN ('done', 'cancelled', 'rejected') AND created_at < ?
+                   AND julianday(COALESCE(start_at, anchor_at, local_date, created_at))
+                       + duration_s / 86400.0 + 2 < julianday(?)
+                   AND id NOT IN (SELECT window_id FROM kept_roundups)""",
+                (to_db_time(cutoff), to_db_time(cutoff)),
+            )
+            for table in _WINDOW_RECORDS:
+                await tx.execute(f"DELETE FROM {table} WHERE window_id IN (SELECT id FROM forget)")
+            cur = await tx.execute("DELETE FROM windows WHERE id IN (SELECT id FROM forget)")
+            await tx.execute("DELETE FROM forget")
+            return cur.rowcount
+
     async def reminders_of(self, window_id: str) -> list[tuple[PlannedReminder, str, str | None]]:
         rows = await self._db.fetchall(
             "SELECT * FROM reminders WHERE window_id = ? ORDER BY due_at, node_id", (window_id,)
@@ -215,3 +238,15 @@ class WindowStore:
             (event_id,),
         )
         return _row_to_poll(row) if row else None
+
+
+# Every table that records something about a window (by ``window_id``).
+_WINDOW_RECORDS = (
+    "votes",
+    "reminders",
+    "polls",
+    "rsvps",
+    "adaptations",
+    "guidelines",
+    "reports",
+)

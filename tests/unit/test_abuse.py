@@ -349,3 +349,40 @@ async def test_the_person_key_can_live_outside_the_database(tmp_path) -> None:
     left = await db.fetchall("SELECT key FROM kv WHERE key LIKE 'secret:person%'")
     assert left == [] and stored != b"f" * 64
     await db.close()
+
+
+async def test_history_is_forgotten_after_store_retention(tmp_path) -> None:
+    """The issue asked for "a retention setting for everything older than N days" (review:
+    only photos had one). Windows over, with their votes, reminders and RSVPs, and sent
+    messages go after ``store.retention``; a kept roundup's window stays; newer stay."""
+    from actionbot.housekeeping import forget_old
+
+    h = await make_harness(tmp_path, T0, store={"retention": "30d"})
+    for n in range(2):
+        await h.run(f"!node register Node{n} tz=UTC", room=f"!n{n}:x")
+    ids = []
+    for title in ("Old", "Kept", "Recent"):
+        day = "2027-01-05" if title != "Recent" else "2027-03-20"
+        await h.run(f"!window propose {day} 18:00 UTC for 1h; {title}", room="!n0:x")
+        (window,) = [w for w in await h.windows.in_states(["proposed"]) if w.title == title]
+        for n in range(2):
+            await h.run(f"!vote {window.id} yes", room=f"!n{n}:x")
+        await h.runner.end_window(window.id)
+        ids.append(window.id)
+    await h.db.execute("INSERT INTO kept_roundups VALUES (?, ?)", (ids[1], "2027-01-06"))
+    for row in (await h.outbox.all())[:3]:
+        await h.outbox.mark_sent(row.id, event_id=f"${row.id}", now=T0)
+    rows = await h.outbox.all()
+    settled = sum(r.status is not Status.PENDING for r in rows)  # sent, or skipped at ends
+    later = datetime(2027, 3, 1, tzinfo=UTC)  # Old and Kept ended > 30 days before
+    gone = await forget_old(h.db, h.config, None, later)
+    left = [w.title for w in await h.windows.all()]
+    votes = await h.db.fetchall("SELECT DISTINCT window_id FROM votes")
+    reminders = await h.db.fetchall("SELECT DISTINCT window_id FROM reminders")
+    await_rows = await h.outbox.all()
+    sent = [r for r in await_rows if r.status is not Status.PENDING]
+    await h.db.close()
+    assert gone.windows == 1 and sorted(left) == ["Kept", "Recent"]
+    assert ids[0] not in {r["window_id"] for r in votes + reminders}
+    assert gone.messages == settled >= 3 and not sent  # settled long ago: gone
+    assert len(await_rows) == len(rows) - settled  # still waiting: kept
