@@ -46,7 +46,8 @@ class CommandContext:
     node: Node | None  # this room's node, if it is one
     voice: Voice
     reply_to: str | None = None  # the event this command answers (or its own file)
-    # After this, an answer still waiting (an outage) is not sent: no one waits for it.
+    # After this, an answer that only shows something (a listing, an error) and still waits
+    # (an outage) is not sent: no one waits for it. Answers to things done always go.
     reply_until: datetime | None = None
 
 
@@ -134,9 +135,10 @@ class Answer(Generic[R]):
                 MarkHandled(event_id=ctx.event_id, room_id=ctx.room_id),
                 *self._built.changes,
             ),
-            messages=tuple(
-                answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender, ctx.reply_until)
-            ),
+            # The answer to something done (a vote, a proposal) says it was done: it is
+            # worth sending late, or the person does it again (a second window, second
+            # review). Only answers that just show something expire with the command.
+            messages=tuple(answer_messages(self._built, ctx.room_id, ctx.event_id, ctx.sender)),
         )
 
     def outcome(self) -> Outcome | None:

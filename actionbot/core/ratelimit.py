@@ -51,8 +51,11 @@ class CommandLimits:
     _people: dict[str, Bucket] = field(default_factory=dict)
     _rooms: dict[str, Bucket] = field(default_factory=dict)
 
-    def allow(self, person: str, room: str, now: datetime) -> tuple[bool, bool]:
-        """(allowed, tell): ``tell`` is True once per exhaustion, for one polite reply."""
+    def allow(
+        self, person: str, room: str, now: datetime, *, pace_person: bool = True
+    ) -> tuple[bool, bool]:
+        """(allowed, tell): ``tell`` is True once per exhaustion, for one polite reply.
+        ``pace_person=False``: only the room's bucket applies (votes)."""
         if len(self._people) > 10_000:  # forget people long quiet (their buckets are full)
             self._people = {
                 k: b
@@ -61,10 +64,11 @@ class CommandLimits:
             }
         mine = self._people.setdefault(person, Bucket(self.person_burst, self.person_rate))
         here = self._rooms.setdefault(room, Bucket(self.room_burst, self.room_rate))
-        if not mine.take(now):
+        if pace_person and not mine.take(now):
             return False, _once(mine)
         if not here.take(now):
-            mine.tokens += 1  # the person did not use their turn
+            if pace_person:
+                mine.tokens += 1  # the person did not use their turn
             return False, _once(mine)
         return True, False
 

@@ -36,6 +36,7 @@ class ReminderSteps:
     clock: Callable[[], datetime]
     _due: list[Job]
     _firing: asyncio.Task[None] | None
+    _alone: set[str]  # reminders of a failed batch: fired one by one next time
 
     async def fire_reminder(self, job: Job) -> None:
         """Queue a due reminder; the jobs due at the same moment go out together."""
@@ -48,16 +49,30 @@ class ReminderSteps:
         await asyncio.sleep(0)  # the other jobs of this instant join the batch
         while self._due:
             batch, self._due = self._due[:BATCH], self._due[BATCH:]
-            try:
-                await self._fire(batch)
-            except Exception:
-                # A failed batch (a locked database) is rolled back whole; its timers are
-                # spent, so it is tried again soon rather than at the next horizon pass,
-                # an hour away, when a "starts now" would be too late (review).
-                log.exception("reminder batch failed; trying again", extra={"due": len(batch)})
-                again = self.clock() + RETRY
-                for job in batch:
-                    self.applier.scheduler.at(replace(job, at=again))
+            # Reminders of a batch that failed go one by one: one that cannot be sent must
+            # not hold back the others for good (second review).
+            alone = [job for job in batch if job.id.text() in self._alone]
+            groups = [[job] for job in alone] + [[j for j in batch if j not in alone]]
+            for group in (g for g in groups if g):
+                try:
+                    await self._fire(group)
+                except Exception:
+                    self._failed(group)
+
+    def _failed(self, group: list[Job]) -> None:
+        """A failed batch (a locked database) is rolled back whole; its timers are spent,
+        so it is tried again soon, one by one, rather than at the next horizon pass (an
+        hour away: a "starts now" would be too late). A reminder that fails alone is left
+        to that pass (it is still planned in the database)."""
+        if len(group) == 1 and group[0].id.text() in self._alone:
+            self._alone.discard(group[0].id.text())
+            log.exception("reminder failed; the next horizon pass tries it again")
+            return
+        log.exception("reminders failed; trying again one by one", extra={"due": len(group)})
+        again = self.clock() + RETRY
+        for job in group:
+            self._alone.add(job.id.text())
+            self.applier.scheduler.at(replace(job, at=again))
 
     async def _fire(self, batch: list[Job]) -> None:
         now = self.clock()

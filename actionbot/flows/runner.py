@@ -74,6 +74,7 @@ class Runner(NodeSteps, RotaSteps, GuidelineSteps, ReminderSteps):
         self._salt = salt
         self._lock = asyncio.Lock()
         self._due: list[Job] = []  # reminders due, waiting for their batch
+        self._alone: set[str] = set()  # reminders of a failed batch (remind_steps.py)
         self._firing: asyncio.Task[None] | None = None
 
     def person_hash(self, user_id: str) -> str:

@@ -247,8 +247,14 @@ class Database:
         one user id after 40 replies). True if the log was emptied; False if a reader
         (another process) held it — the next scrub will."""
         async with self._lock:
-            cur = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            row = await cur.fetchone()
+            # Never wait for a reader (a backup, a shell): the whole bot would wait with it
+            # for the busy timeout (review). Busy now means "next time".
+            await self._conn.execute("PRAGMA busy_timeout=0")
+            try:
+                cur = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cur.fetchone()
+            finally:
+                await self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         return row is not None and row[0] == 0
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:

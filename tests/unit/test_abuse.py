@@ -386,3 +386,71 @@ async def test_history_is_forgotten_after_store_retention(tmp_path) -> None:
     assert ids[0] not in {r["window_id"] for r in votes + reminders}
     assert gone.messages == settled >= 3 and not sent  # settled long ago: gone
     assert len(await_rows) == len(rows) - settled  # still waiting: kept
+
+
+async def test_a_scrub_never_waits_for_another_reader(tmp_path) -> None:
+    """Second review: with a reader in another process (a backup, a shell), the checkpoint
+    waited the whole busy timeout (5 s) holding the database: every query waited too."""
+    import sqlite3
+    import time
+
+    db = await Database.open(tmp_path / "db.sqlite", now=T0)
+    outbox = OutboxStore(db)
+    await outbox.enqueue(OutgoingMessage(key="a", room_id="!r:x", content={"body": "hi"}), now=T0)
+    reader = sqlite3.connect(tmp_path / "db.sqlite")
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM outbox").fetchone()  # a read snapshot
+    await outbox.enqueue(OutgoingMessage(key="b", room_id="!r:x", content={"body": "hi"}), now=T0)
+    start = time.monotonic()
+    emptied = await outbox.scrub()
+    waited = time.monotonic() - start
+    reader.close()
+    assert not emptied and waited < 1.0  # busy: next time, at once
+    assert await outbox.scrub()  # the reader is gone: emptied
+    await db.close()
+
+
+async def test_forged_sending_times_do_not_widen_the_buckets(tmp_path) -> None:
+    """Second review: charged at the sending time its server claims, 300 commands stamped
+    3 s apart but arriving at once were all accepted. Charged on arrival: the burst."""
+    from actionbot.core.ratelimit import CommandLimits
+    from actionbot.inbound.commands import CommandHandler
+
+    h = await make_harness(tmp_path, T0)
+    await h.run("!node register Kyiv tz=UTC", room="!n0:x")
+    allowed: list[bool] = []
+
+    class Counting(CommandLimits):
+        def allow(self, person, room, now, *, pace_person=True):
+            ok, tell = super().allow(person, room, now, pace_person=pace_person)
+            allowed.append(ok)
+            return ok, tell
+
+    class Conn:
+        async def power_level(self, room, user):
+            return 100
+
+    handler = CommandHandler(
+        config=h.config,
+        commands=h.commands,
+        connection=Conn(),  # type: ignore[arg-type]
+        nodes=h.nodes,
+        voices=h.voices,
+        handled=EventLog(h.db),
+        notify=lambda: None,
+        clock=lambda: T0,
+        limits=Counting(),
+    )
+    for n in range(300):
+        await handler.handle(
+            events.TextMessage(
+                room_id="!n0:x",
+                event_id=f"$f{n}",
+                sender="@mallory:evil.org",
+                body="!windows",
+                sent_at=T0 - timedelta(minutes=15) + timedelta(seconds=3 * n),
+                encrypted=False,
+            )
+        )
+    await h.db.close()
+    assert sum(allowed) == 15

@@ -78,10 +78,11 @@ async def _const(value):
     return value
 
 
-async def test_commands_written_during_an_outage_are_no_burst(tmp_path) -> None:
+async def test_a_vote_after_an_outage_backlog_is_counted(tmp_path) -> None:
     """Fifteen commands a minute apart during an outage arrive in one sync: they were
     charged as a burst and the vote after them was refused (and never taken, while the
-    answer said it would be). Charged at their sending times, they all pass."""
+    answer said it would be). A vote is not paced per person (only per room). Charging
+    at sending times instead let a hostile server space its stamps out (second review)."""
     now = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
     net = await make_harness(tmp_path, now)
     for n in range(2):
@@ -122,8 +123,9 @@ async def test_commands_written_during_an_outage_are_no_burst(tmp_path) -> None:
 
 async def test_an_answer_is_not_sent_after_no_one_waits_for_it(tmp_path) -> None:
     """Review: answers had no limit of their own and were retried through an outage for
-    24 hours (a listing with stale countdowns, hours later). Now as long as a command is
-    acted on: ``max_command_age``."""
+    24 hours (a listing with stale countdowns, hours later): now as long as a command is
+    acted on, ``max_command_age``. But the answer to something done (a proposal) still
+    goes later: dropped, the person proposed again (second review)."""
     now = datetime(2027, 3, 8, 16, 0, tzinfo=UTC)
     net = await make_harness(tmp_path, now)
     await net.run("!node register Kyiv tz=UTC", room="!n0:x")
@@ -153,10 +155,10 @@ async def test_an_answer_is_not_sent_after_no_one_waits_for_it(tmp_path) -> None
                 encrypted=False,
             )
         )
-    replies = [r for r in await net.outbox.all() if r.key.startswith("reply:$c")]
+    listing, proposed = [r for r in await net.outbox.all() if r.key.startswith("reply:$c")]
     await net.db.close()
-    assert len(replies) == 2
-    assert {r.useful_until for r in replies} == {now + net.config.max_command_age}
+    assert listing.useful_until == now + net.config.max_command_age
+    assert proposed.useful_until is None  # the default lifetime (24 h)
 
 
 async def test_a_failed_reminder_batch_is_tried_again_soon(env) -> None:  # noqa: F811
@@ -204,3 +206,43 @@ async def test_the_scheduler_looks_at_the_wall_clock_every_minute() -> None:
         assert scheduler.job_ids() == []  # not one of the bot's jobs
     finally:
         scheduler.shutdown()
+
+
+async def test_one_reminder_that_cannot_be_sent_does_not_hold_back_its_batch(
+    env,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Second review: a reminder that always fails (a broken translation) made its whole
+    batch fail every 15 s for good. After a failure they go one by one."""
+    import asyncio
+
+    from actionbot.flows import remind_steps
+
+    coordinator, scheduler, clock, outbox, nodes = env
+    bad = await propose(coordinator, nodes, "2027-03-10 18:00 UTC for 1h; Bad")
+    await approve_all(coordinator, nodes, bad)
+    good = await propose(coordinator, nodes, "2027-03-10 18:00 UTC for 1h; Good")
+    await approve_all(coordinator, nodes, good)
+    real = remind_steps.remind.remind
+
+    def render(ctx, *, item, **kw):
+        if item.window_id == bad.id:
+            raise KeyError("a broken translation")
+        return real(ctx, item=item, **kw)
+
+    monkeypatch.setattr(remind_steps.remind, "remind", render)
+    good_key = next(k for k in scheduler.jobs if k.startswith(f"reminder:{good.id}:"))
+    at = scheduler.jobs[good_key][0]
+    bad_key = next(
+        k
+        for k, (when, _) in scheduler.jobs.items()
+        if k.startswith(f"reminder:{bad.id}:") and when == at
+    )
+    for _ in range(3):
+        keys = [k for k in (bad_key, good_key) if k in scheduler.jobs]
+        if not keys:
+            break
+        clock.now = max(clock.now, *(scheduler.jobs[k][0] for k in keys))
+        await asyncio.gather(*(scheduler.run(k) for k in keys))
+    assert [r for r in await outbox.all() if r.key.startswith(good_key)]
+    assert bad_key not in scheduler.jobs  # left to the next horizon pass, not a loop
