@@ -102,6 +102,18 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
+def _first_per_room(rows: list[aiosqlite.Row], limit: int) -> list[aiosqlite.Row]:
+    seen: set[str] = set()
+    picked = []
+    for row in rows:
+        if row["room_id"] not in seen:
+            seen.add(row["room_id"])
+            picked.append(row)
+            if len(picked) == limit:
+                break
+    return picked
+
+
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -115,18 +127,34 @@ class OutboxStore:
     ) -> list[OutboxRow]:
         """The oldest due pending row of each room not in ``skip_rooms`` (rooms with a
         send in flight), oldest first: one room's backlog never hides the other rooms,
-        and only rows that can start now are read (one query per finished send)."""
+        and only rows that can start now are read (one query per finished send).
+
+        Usually the oldest few rows hold enough rooms; only when they do not (a backlog in
+        a few rooms) is every due row ranked per room — that costs 10× more with 20,000
+        waiting (second review)."""
+        if limit <= 0:
+            return []
         skip = sorted(skip_rooms)
+        marks = ", ".join("?" * len(skip))
+        probe = max(4 * limit, 64)
         rows = await self._db.fetchall(
-            f"""SELECT * FROM (
-                   SELECT *, rowid AS seq, ROW_NUMBER() OVER (
-                       PARTITION BY room_id ORDER BY created_at, rowid) AS place
-                   FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
-                   AND room_id NOT IN ({", ".join("?" * len(skip))}))
-               WHERE place = 1 ORDER BY created_at, seq LIMIT ?""",
-            (to_db_time(now), *skip, limit),
+            f"""SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                AND room_id NOT IN ({marks}) ORDER BY created_at, rowid LIMIT ?""",
+            (to_db_time(now), *skip, probe),
         )
-        return [_row(r) for r in rows]
+        picked = _first_per_room(rows, limit)
+        if len(picked) < limit and len(rows) == probe:
+            rows = await self._db.fetchall(
+                f"""SELECT * FROM (
+                       SELECT *, rowid AS seq, ROW_NUMBER() OVER (
+                           PARTITION BY room_id ORDER BY created_at, rowid) AS place
+                       FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?
+                       AND room_id NOT IN ({marks}))
+                   WHERE place = 1 ORDER BY created_at, seq LIMIT ?""",
+                (to_db_time(now), *skip, limit),
+            )
+            picked = list(rows)
+        return [_row(r) for r in picked]
 
     async def pending_before(self, row: OutboxRow) -> bool:
         """Whether a message queued before ``row`` for the same room is still pending."""
