@@ -29,16 +29,17 @@ async def insert_message(
     renames make two notices — the first, and one with the last name — in order."""
     stamp = to_db_time(now)
     due = stamp
-    if message.coalesce is None:
-        # Held news goes before any later news to the room: a vote held 20 s must not be
-        # read after the decision a later vote made (review).
-        await tx.execute(
-            """UPDATE outbox SET next_attempt_at = ?
-               WHERE room_id = ? AND status = 'pending' AND coalesce IS NOT NULL
-               AND next_attempt_at > ?""",
-            (stamp, message.room_id, stamp),
-        )
-    else:
+    # Held news goes before any later news to the room (a vote held 20 s must not be read
+    # after the decision a later vote made, nor after another node's vote — reviews).
+    # Only news still in its hold: a row waiting to be retried keeps its back-off.
+    await tx.execute(
+        """UPDATE outbox SET next_attempt_at = ?
+           WHERE room_id = ? AND status = 'pending' AND coalesce IS NOT NULL
+           AND coalesce IS NOT ? AND attempts = 0 AND last_error IS NULL
+           AND next_attempt_at > ? AND created_at <= ?""",
+        (stamp, message.room_id, message.coalesce, stamp, stamp),
+    )
+    if message.coalesce is not None:
         exists = await tx.execute("SELECT 1 FROM outbox WHERE key = ?", (message.key,))
         if await exists.fetchone() is not None:
             return False

@@ -318,3 +318,26 @@ async def test_held_news_goes_before_later_news(db) -> None:
     assert await outbox.enqueue(decided, now=NOW + timedelta(seconds=3))
     (next_one,) = await outbox.due(now=NOW + timedelta(seconds=3))
     assert next_one.content["body"] == "v1"  # the held vote first, then the decision
+
+
+async def test_held_news_goes_before_another_nodes_news_and_keeps_its_back_off(db) -> None:
+    """Second review: only a message without ``coalesce`` released held news, so another
+    node's vote went before "A changed its vote"; and a release reset a failing row's
+    back-off."""
+    outbox = OutboxStore(db)
+
+    def news(key: str, group: str) -> OutgoingMessage:
+        return OutgoingMessage(key=key, room_id="!coord:x", content={"body": key}, coalesce=group)
+
+    await outbox.enqueue(news("A yes", "vote:w:A"), now=NOW)
+    (first,) = await outbox.due(now=NOW)
+    await outbox.mark_sent(first.id, event_id="$1", now=NOW)
+    await outbox.enqueue(news("A no", "vote:w:A"), now=NOW + timedelta(seconds=2))  # held
+    await outbox.enqueue(news("B yes", "vote:w:B"), now=NOW + timedelta(seconds=3))
+    (next_row,) = await outbox.due(now=NOW + timedelta(seconds=3))
+    assert next_row.key == "A no"
+    retry_at = NOW + timedelta(minutes=5)
+    await outbox.mark_retry(next_row.id, error="boom", next_attempt_at=retry_at, now=NOW)
+    plain = OutgoingMessage(key="decided", room_id="!coord:x", content={"body": "approved"})
+    await outbox.enqueue(plain, now=NOW + timedelta(seconds=4))
+    assert (await outbox.by_key("A no")).next_attempt_at == retry_at
