@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from actionbot.core.shown import has_hidden, shows_something, too_many_marks
+from actionbot.core.shown import JOINERS, has_hidden, shows_something, too_many_marks
 from actionbot.core.zones import zone_key
 
 NAME_MAX = 64
@@ -69,19 +69,25 @@ class NodeError:
 
 def validate_name(raw: str) -> str | NodeError:
     """Normalise a node name; names are shown in other rooms, so keep them tame."""
-    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    # Left-to-right and right-to-left marks (which RTL keyboards insert) are dropped.
+    name = " ".join(
+        unicodedata.normalize("NFC", raw).replace("\u200e", "").replace("\u200f", "").split()
+    )
     if not name:
         return NodeError(field="name", reason="empty")
     if len(name) > NAME_MAX:
         return NodeError(field="name", reason="too-long", value=str(NAME_MAX))
-    if any(unicodedata.category(ch).startswith("C") for ch in name) or has_hidden(name):
+    if has_hidden(name):
         return NodeError(field="name", reason="control")
     if too_many_marks(name):
         return NodeError(field="name", reason="control")
     if not shows_something(name):
         return NodeError(field="name", reason="empty")
     for ch in name:
-        if not (ch == " " or ch in NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LMN"):
+        joiner = ch in JOINERS  # Persian and other scripts need them between letters
+        if not (
+            joiner or ch == " " or ch in NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LMN"
+        ):
             return NodeError(field="name", reason="character", value=ch)
     return name
 

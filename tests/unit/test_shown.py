@@ -23,7 +23,7 @@ CASES = [
     ("a\ue000b", True, "ab"),  # private use
     ("\u3164\u3164", True, ""),  # Hangul fillers: blank
     ("x\u2800y", True, "xy"),  # braille blank
-    ("Zalgo" + "\u0336" * 6, True, "Zalgo" + "\u0336" * 3),
+    ("Zalgo" + "\u0336" * 6, True, "Zalgo" + "\u0336" * 4),
 ]
 
 
@@ -48,7 +48,7 @@ def test_a_title_must_show_something(title: str) -> None:
 def test_a_title_keeps_what_shows() -> None:
     proposal = parse_proposal("2027-03-20 18:00 UTC; Vigil\u202e" + "\u0336" * 9)
     assert not isinstance(proposal, WhenError)
-    assert proposal.title == "Vigil" + "\u0336" * 3
+    assert proposal.title == "Vigil" + "\u0336" * 4
 
 
 def test_an_echoed_word_cannot_reorder_the_room() -> None:
@@ -59,3 +59,16 @@ def test_an_echoed_word_cannot_reorder_the_room() -> None:
     answer = reply(["Unknown vote: ", code("y\u202eay"), " for ", bold("Ky\u2066iv")])
     assert "\u202e" not in answer.plain() and "\u2066" not in answer.plain()
     assert "\u202e" not in answer.html() and "yay" in answer.plain()
+
+
+def test_new_emoji_flags_and_joined_scripts_are_kept() -> None:
+    """Second review: emoji newer than Python's Unicode tables ("unassigned" to it) were
+    dropped from captions; subdivision flags lost their tags; names refused the joiner
+    Persian needs and the right-to-left mark Hebrew keyboards insert."""
+    scotland = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    for text in ("Banner \U0001fa77 at the square", f"Flags {scotland}"):
+        assert visible(text) == text and not has_control(text)
+    assert has_control("a\U000e0067b")  # a tag character outside a flag hides text
+    assert validate_name("می\u200cخواهم") == "می\u200cخواهم"
+    assert validate_name("\u200fשלום\u200f") == "שלום"
+    assert isinstance(validate_name("Kyiv \U0001fa77"), NodeError)  # names: no emoji
