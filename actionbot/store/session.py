@@ -94,6 +94,17 @@ class SessionStore:
         assert row is not None
         return bytes.fromhex(row["value"])
 
+    async def value(self, name: str) -> str | None:
+        row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (name,))
+        return row["value"] if row else None
+
+    async def set_value(self, name: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
     async def forget_secret(self, name: str) -> bool:
         """Delete a stored installation secret (it now lives outside the database)."""
         return await self._db.execute("DELETE FROM kv WHERE key = ?", (f"secret:{name}",)) == 1

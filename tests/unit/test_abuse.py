@@ -348,7 +348,16 @@ async def test_the_person_key_can_live_outside_the_database(tmp_path) -> None:
     assert await _person_key(config, sessions) == b"f" * 64
     left = await db.fetchall("SELECT key FROM kv WHERE key LIKE 'secret:person%'")
     assert left == [] and stored != b"f" * 64
+    assert await _person_key(config, sessions) == b"f" * 64  # the same file: fine
+    # Second review: a later start without the file (a secret not mounted) silently made
+    # a new key, orphaning every hash; another file likewise. Both are refused now.
+    from dataclasses import replace
+
+    without = await _person_key(replace(config, person_key=None), sessions)
+    other = await _person_key(replace(config, person_key="e" * 64), sessions)
     await db.close()
+    assert isinstance(without, str) and "none is configured" in without
+    assert isinstance(other, str) and "another key" in other
 
 
 async def test_history_is_forgotten_after_store_retention(tmp_path) -> None:
