@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
+import zlib
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,7 +102,10 @@ def restore(
     except (OSError, tarfile.TarError) as exc:
         return BackupFailed(f"cannot read {archive_path}: {exc}")
     with archive:
-        members = archive.getmembers()
+        try:
+            members = archive.getmembers()  # reads it all: a damaged archive fails here
+        except (OSError, tarfile.TarError, zlib.error, EOFError) as exc:
+            return BackupFailed(f"{archive_path} is damaged: {exc}")
         problem = _check(members)
         if problem is not None:
             return BackupFailed(problem)
@@ -111,10 +115,15 @@ def restore(
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
         aside = store / f"before-restore-{stamp}"
         moved = _move_aside(config, aside)
-        for member in members:
-            if member.name != NOTE:
-                archive.extract(member, store, filter="data")
-                _private(store, store / member.name, owner)
+        try:
+            for member in members:
+                if member.name != NOTE:
+                    archive.extract(member, store, filter="data")
+                    _private(store, store / member.name, owner)
+        except (OSError, tarfile.TarError, zlib.error, EOFError) as exc:
+            # A damaged archive or a full disk: put back what was there (nothing lost).
+            _undo(config, aside if moved else None)
+            return BackupFailed(f"the restore failed and nothing was changed: {exc}")
     if moved:
         return f"restored into {store}; what was there before is in {aside}"
     return f"restored into {store}"
@@ -144,6 +153,16 @@ def _check(members: list[tarfile.TarInfo]) -> str | None:
         if not member.isfile() or not inside:
             return f"unexpected entry in the backup: {member.name!r}"
     return None
+
+
+def _undo(config: Config, aside: Path | None) -> None:
+    """Remove what a failed restore extracted and move back what it had moved aside."""
+    config.db_path.unlink(missing_ok=True)
+    shutil.rmtree(config.crypto_store_path, ignore_errors=True)
+    if aside is not None:
+        for path in aside.iterdir():
+            shutil.move(path, config.store_path / path.name)
+        aside.rmdir()
 
 
 def _move_aside(config: Config, aside: Path) -> bool:

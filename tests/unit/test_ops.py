@@ -274,3 +274,38 @@ def test_a_restore_run_with_sudo_leaves_files_the_bot_can_open(tmp_path: Path) -
         assert (path.stat().st_uid, path.stat().st_gid) == (12345, 12345), path
     olm = config.crypto_store_path / "sub" / "olm.db"
     assert olm.stat().st_uid == 12345 and olm.stat().st_mode & 0o077 == 0
+
+
+def test_a_restore_that_fails_halfway_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Second review: a failure after the current store was moved aside (a damaged
+    archive, a full disk) left half a store. A damaged archive is found before anything
+    moves; a failure while writing puts back what was there."""
+    from actionbot import backups
+    from actionbot.backups import BackupFailed, backup, restore
+
+    config = _config(tmp_path)
+    config.store_path.mkdir(parents=True)
+    with sqlite3.connect(config.db_path) as db:
+        db.execute("CREATE TABLE kv (key TEXT, value TEXT)")
+    config.crypto_store_path.mkdir()
+    (config.crypto_store_path / "olm.db").write_bytes(b"the current account " * 4000)
+    out = tmp_path / "b.tar.gz"
+    assert backup(config, out) == 2
+    before = config.db_path.read_bytes()
+    (config.crypto_store_path / "olm.db").write_bytes(b"changed since " * 4000)
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(out.read_bytes()[:-200])  # cut short: the last member is broken
+    assert isinstance(restore(config, damaged), BackupFailed)
+    calls = []
+
+    def disk_full(*args) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backups, "_private", disk_full)
+    failed = restore(config, out)
+    assert isinstance(failed, BackupFailed) and "No space" in failed.reason
+    assert config.db_path.read_bytes() == before
+    assert (config.crypto_store_path / "olm.db").read_bytes() == b"changed since " * 4000
+    assert not list(config.store_path.glob("before-restore-*"))
