@@ -12,11 +12,14 @@ from actionbot.calendars import shipped_calendar
 from actionbot.commands.context import CommandContext, Outcome, Services
 from actionbot.commands.dispatch import Commands, build_commands
 from actionbot.config import Config, parse_config
+from actionbot.core.ratelimit import CommandLimits
 from actionbot.flows.applier import Applier
 from actionbot.flows.context import FlowContext, Settings
 from actionbot.flows.rota_steps import RoomState
 from actionbot.flows.runner import Runner
 from actionbot.gestures import Library, shipped_gestures
+from actionbot.inbound.commands import CommandHandler
+from actionbot.matrix import events
 from actionbot.matrix.media import FetchedFile, FetchProblem
 from actionbot.photos.ingest import ReportIngest
 from actionbot.photos.storage import PhotoStore
@@ -26,6 +29,7 @@ from actionbot.roundup.service import RoundupService
 from actionbot.scheduler import Scheduler
 from actionbot.store import Database, NodeStore, OutboxStore, WindowStore
 from actionbot.store.changes import ChangeStore
+from actionbot.store.events import EventLog
 from actionbot.store.gestures import GestureStore
 from actionbot.store.reports import ReportStore
 from actionbot.store.rotations import RotationStore
@@ -194,4 +198,36 @@ async def make_harness(
         files=files,
         senders=senders,
         ingest=ingest,
+    )
+
+
+class _Moderator:
+    async def power_level(self, room: str, user: str) -> int:
+        return 100
+
+
+def command_handler(h: Harness, *, limits: CommandLimits | None = None) -> CommandHandler:
+    """The inbound command handler over the harness (everyone a moderator, the harness's
+    clock): for tests of what arrives as Matrix events (buckets, answers' lifetimes)."""
+    return CommandHandler(
+        config=h.config,
+        commands=h.commands,
+        connection=_Moderator(),  # type: ignore[arg-type]
+        nodes=h.nodes,
+        voices=h.voices,
+        handled=EventLog(h.db),
+        notify=lambda: None,
+        clock=lambda: h.now,
+        limits=limits,
+    )
+
+
+def text_event(room: str, event_id: str, body: str, sent_at: datetime) -> events.TextMessage:
+    return events.TextMessage(
+        room_id=room,
+        event_id=event_id,
+        sender="@mod:example.org",
+        body=body,
+        sent_at=sent_at,
+        encrypted=False,
     )

@@ -423,7 +423,7 @@ async def test_forged_sending_times_do_not_widen_the_buckets(tmp_path) -> None:
     """Second review: charged at the sending time its server claims, 300 commands stamped
     3 s apart but arriving at once were all accepted. Charged on arrival: the burst."""
     from actionbot.core.ratelimit import CommandLimits
-    from actionbot.inbound.commands import CommandHandler
+    from tests.unit.harness import command_handler
 
     h = await make_harness(tmp_path, T0)
     await h.run("!node register Kyiv tz=UTC", room="!n0:x")
@@ -435,21 +435,7 @@ async def test_forged_sending_times_do_not_widen_the_buckets(tmp_path) -> None:
             allowed.append(ok)
             return ok, tell
 
-    class Conn:
-        async def power_level(self, room, user):
-            return 100
-
-    handler = CommandHandler(
-        config=h.config,
-        commands=h.commands,
-        connection=Conn(),  # type: ignore[arg-type]
-        nodes=h.nodes,
-        voices=h.voices,
-        handled=EventLog(h.db),
-        notify=lambda: None,
-        clock=lambda: T0,
-        limits=Counting(),
-    )
+    handler = command_handler(h, limits=Counting())
     for n in range(300):
         await handler.handle(
             events.TextMessage(

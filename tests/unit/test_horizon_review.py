@@ -11,10 +11,7 @@ import pytest
 
 from actionbot.core.keys import JobId, JobKind
 from actionbot.flows.effects import Job
-from actionbot.inbound.commands import CommandHandler
-from actionbot.matrix import events
-from actionbot.store.events import EventLog
-from tests.unit.harness import make_harness
+from tests.unit.harness import command_handler, make_harness, text_event
 from tests.unit.test_coordination import approve_all, env, propose  # noqa: F401
 
 
@@ -90,32 +87,10 @@ async def test_a_vote_after_an_outage_backlog_is_counted(tmp_path) -> None:
     await net.run("!window propose 2027-03-20 18:00 UTC; Vigil", room="!n0:x")
     (window,) = await net.windows.in_states(["proposed"])
 
-    class Conn:
-        async def power_level(self, room, user):
-            return 100
-
-    handler = CommandHandler(
-        config=net.config,
-        commands=net.commands,
-        connection=Conn(),  # type: ignore[arg-type]
-        nodes=net.nodes,
-        voices=net.voices,
-        handled=EventLog(net.db),
-        notify=lambda: None,
-        clock=lambda: now,
-    )
+    handler = command_handler(net)
     bodies = ["!windows"] * 15 + [f"!vote {window.id} no"]
     for n, body in enumerate(bodies):
-        await handler.handle(
-            events.TextMessage(
-                room_id="!n1:x",
-                event_id=f"$b{n}",
-                sender="@mod:example.org",
-                body=body,
-                sent_at=now - timedelta(minutes=15 - n),
-                encrypted=False,
-            )
-        )
+        await handler.handle(text_event("!n1:x", f"$b{n}", body, now - timedelta(minutes=15 - n)))
     votes = await net.windows.votes(window.id)
     await net.db.close()
     assert votes
@@ -130,31 +105,9 @@ async def test_an_answer_is_not_sent_after_no_one_waits_for_it(tmp_path) -> None
     net = await make_harness(tmp_path, now)
     await net.run("!node register Kyiv tz=UTC", room="!n0:x")
 
-    class Conn:
-        async def power_level(self, room, user):
-            return 100
-
-    handler = CommandHandler(
-        config=net.config,
-        commands=net.commands,
-        connection=Conn(),  # type: ignore[arg-type]
-        nodes=net.nodes,
-        voices=net.voices,
-        handled=EventLog(net.db),
-        notify=lambda: None,
-        clock=lambda: now,
-    )
+    handler = command_handler(net)
     for n, body in enumerate(["!windows", "!window propose 2027-03-20 18:00 UTC; Vigil"]):
-        await handler.handle(
-            events.TextMessage(
-                room_id="!n0:x",
-                event_id=f"$c{n}",
-                sender="@mod:example.org",
-                body=body,
-                sent_at=now,
-                encrypted=False,
-            )
-        )
+        await handler.handle(text_event("!n0:x", f"$c{n}", body, now))
     listing, proposed = [r for r in await net.outbox.all() if r.key.startswith("reply:$c")]
     await net.db.close()
     assert listing.useful_until == now + net.config.max_command_age

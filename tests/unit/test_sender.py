@@ -47,6 +47,18 @@ class FakeConnection:
         return self.script.pop(0) if self.script else Sent(event_id=f"$ev{len(self.calls)}")
 
 
+class Hanging(FakeConnection):
+    """Every send waits until ``release`` is set (a homeserver that does not answer)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.release = asyncio.Event()
+
+    async def send(self, **kw):
+        await self.release.wait()
+        return await super().send(**kw)
+
+
 @pytest.fixture
 async def setup(tmp_path: Path):
     config = parse_config(
@@ -327,14 +339,8 @@ async def test_a_long_send_does_not_make_the_pump_poll(setup) -> None:
     waiting behind it, the pump asked to look again every 50 ms for the whole outage. The
     end of that send wakes the pump; until then there is nothing to look at."""
     config, outbox, clock = setup
-    release = asyncio.Event()
-
-    class Hanging(FakeConnection):
-        async def send(self, **kw):
-            await release.wait()
-            return await super().send(**kw)
-
-    conn = Hanging([])
+    conn = Hanging()
+    release = conn.release
     sender = OutboxSender(
         outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
     )
@@ -351,14 +357,7 @@ async def test_after_stop_no_send_touches_the_database(setup) -> None:
     connection and then wrote to the closed database ("no active connection"). Stopping
     starts nothing new, and an interrupted send is over when ``stop`` returns."""
     config, outbox, clock = setup
-    release = asyncio.Event()
-
-    class Hanging(FakeConnection):
-        async def send(self, **kw):
-            await release.wait()
-            return await super().send(**kw)
-
-    conn = Hanging([])
+    conn = Hanging()
     sender = OutboxSender(
         outbox=outbox, connection=conn, config=config, clock=clock, failure_report=report
     )
