@@ -35,8 +35,9 @@ from actionbot.core.reminders import Kind, Offset, plan
 from actionbot.core.windows import State, Window
 from actionbot.localserver import LocalSynapse
 from actionbot.store import Database, NodeStore
-from actionbot.store.changes import insert_plan, insert_window
+from actionbot.store.changes import insert_window
 from actionbot.store.db import from_db_time
+from actionbot.store.reminder_rows import insert_plan
 from tests.integration.conftest import bot_config
 from tests.integration.matrix_user import MatrixUser
 

@@ -42,7 +42,8 @@ from actionbot.core.reminders import DEFAULT_OFFSETS, plan
 from actionbot.core.windows import State, Window
 from actionbot.localserver import LocalSynapse
 from actionbot.store import Database, NodeStore
-from actionbot.store.changes import insert_plan, insert_window
+from actionbot.store.changes import insert_window
+from actionbot.store.reminder_rows import insert_plan
 from tests.integration.matrix_user import MatrixUser
 
 ZONES = [

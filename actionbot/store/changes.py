@@ -9,7 +9,7 @@ so a window is never approved without its reminders, or announced without its ch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,13 +42,13 @@ from actionbot.core.gesture_changes import (
     UndoReaction,
 )
 from actionbot.core.outbox import OutgoingMessage
-from actionbot.core.reminders import PlannedReminder
 from actionbot.core.report_changes import AddReport, SetNodeSettings, WithdrawReport
 from actionbot.core.windows import Window
 from actionbot.store import gestures, reports
 from actionbot.store.db import Database, to_db_time
 from actionbot.store.nodes import upsert_node
 from actionbot.store.outbox import insert_message
+from actionbot.store.reminder_rows import cancel_planned, insert_plan, replan_node, settle_reminder
 from actionbot.store.rotations import save_rotation
 
 
@@ -68,25 +68,6 @@ class _Conflict(Exception):
 
 def _opt(value: datetime | None) -> str | None:
     return to_db_time(value) if value else None
-
-
-async def insert_plan(
-    tx: aiosqlite.Connection, plan: Iterable[PlannedReminder], now: datetime
-) -> None:
-    for item in plan:
-        await tx.execute(
-            """INSERT OR IGNORE INTO reminders
-                   (window_id, node_id, offset_key, kind, due_at, status, updated_at)
-               VALUES (?, ?, ?, ?, ?, 'planned', ?)""",
-            (
-                item.window_id,
-                item.node_id,
-                item.offset,
-                str(item.kind),
-                to_db_time(item.due),
-                to_db_time(now),
-            ),
-        )
 
 
 async def insert_window(
@@ -138,16 +119,6 @@ async def transition(
     return cur.rowcount == 1
 
 
-async def cancel_planned(
-    tx: aiosqlite.Connection, window_id: str, reason: str, now: datetime
-) -> None:
-    await tx.execute(
-        """UPDATE reminders SET status = 'cancelled', reason = ?, updated_at = ?
-           WHERE window_id = ? AND status = 'planned'""",
-        (reason, to_db_time(now), window_id),
-    )
-
-
 async def set_vote(
     tx: aiosqlite.Connection, window_id: str, node_id: str, vote: str, via: str, now: datetime
 ) -> None:
@@ -158,62 +129,6 @@ async def set_vote(
                vote = excluded.vote, via = excluded.via, updated_at = excluded.updated_at""",
         (window_id, node_id, vote, via, to_db_time(now)),
     )
-
-
-async def settle_reminder(
-    tx: aiosqlite.Connection, item: PlannedReminder, status: str, reason: str | None, now: datetime
-) -> bool:
-    """Settle the reminder ``item`` is — for the time it was planned for: an item read
-    before its node moved zone must not settle the reminder planned anew (review: the
-    old time was sent and the new one lost)."""
-    cur = await tx.execute(
-        """UPDATE reminders SET status = ?, reason = ?, updated_at = ?
-           WHERE window_id = ? AND node_id = ? AND offset_key = ? AND status = 'planned'
-           AND due_at = ?""",
-        (
-            status,
-            reason,
-            to_db_time(now),
-            item.window_id,
-            item.node_id,
-            item.offset,
-            to_db_time(item.due),
-        ),
-    )
-    return cur.rowcount == 1
-
-
-async def replan_node(
-    tx: aiosqlite.Connection,
-    window_id: str,
-    node_id: str,
-    plan: Sequence[PlannedReminder],
-    now: datetime,
-) -> None:
-    """Replace a node's still-planned reminders for a window (fired ones stay fired, unless
-    they are planned again for a new time)."""
-    await tx.execute(
-        "DELETE FROM reminders WHERE window_id = ? AND node_id = ? AND status = 'planned'",
-        (window_id, node_id),
-    )
-    for item in plan:
-        await tx.execute(
-            """INSERT INTO reminders
-                   (window_id, node_id, offset_key, kind, due_at, status, updated_at)
-               VALUES (?, ?, ?, ?, ?, 'planned', ?)
-               ON CONFLICT (window_id, node_id, offset_key) DO UPDATE SET
-                   due_at = excluded.due_at, status = 'planned', reason = NULL,
-                   updated_at = excluded.updated_at
-               WHERE reminders.due_at != excluded.due_at""",
-            (
-                item.window_id,
-                item.node_id,
-                item.offset,
-                str(item.kind),
-                to_db_time(item.due),
-                to_db_time(now),
-            ),
-        )
 
 
 async def skip_message(tx: aiosqlite.Connection, key: str, reason: str, now: datetime) -> None:
