@@ -5,8 +5,6 @@ down cleanly (settle pending hints, flush the outbox, close the connection and d
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -104,7 +102,7 @@ class Bot:
                     "gesture files are invalid", extra={"problems": [str(e) for e in problems]}
                 )
                 return 2
-            salt = await _person_key(config, sessions)
+            salt = await sessions.person_key(config.person_key)
             if isinstance(salt, str):
                 log.error("cannot start", extra={"reason": salt})
                 return 2
@@ -195,41 +193,6 @@ class Bot:
                 await self._housekeeping()
             except Exception:
                 log.exception("housekeeping failed; trying again later")
-
-
-async def _person_key(config: Config, sessions: SessionStore) -> bytes | str:
-    """The key of the keyed hashes that stand for people, or why the bot must not start.
-
-    Kept in the database unless the operator gives a key file: then whoever holds the
-    database (or a backup) alone cannot test a list of user ids against the hashes. A key
-    that moves out of the database is deleted from it (hashes made with it match no one:
-    that is the point). The database remembers a check value of the file's key, so a start
-    without the file, or with another one, is refused instead of silently making a new
-    key that would orphan every hash (second review)."""
-    check = await sessions.value(_KEY_CHECK)
-    if config.person_key is None:
-        if check is not None:
-            return (
-                "the key for person hashes is kept in a file (store.person_key_file or "
-                "ACTIONBOT_PERSON_KEY_FILE), but none is configured: give the same file again"
-            )
-        return await sessions.install_secret("person-hash")
-    key = config.person_key.encode()
-    mine = hmac.new(key, b"actionbot person key check", hashlib.sha256).hexdigest()[:16]
-    if check is not None and check != mine:
-        return "store.person_key_file holds another key than before: give the same file again"
-    if await sessions.forget_secret("person-hash"):
-        log.warning(
-            "the key for person hashes now comes from store.person_key_file; the one in the "
-            "database was deleted, so earlier proposers, RSVPs and reports are no longer "
-            "recognised as anyone's"
-        )
-    if check is None:
-        await sessions.set_value(_KEY_CHECK, mine)
-    return key
-
-
-_KEY_CHECK = "person-key-check"
 
 
 async def _announce_new_device(

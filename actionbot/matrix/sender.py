@@ -110,10 +110,10 @@ class OutboxSender:
         # and would still go out; and reading 100 rows per finished send cost more CPU
         # than the sends themselves in a 1,000-room fan-out.
         free = self._config.send_concurrency - len(self._busy_rooms)
-        rows = []
-        if free > 0 and not self._stopping:  # stopping: nothing new (the database closes)
-            rows = await self._outbox.due(now=now, limit=free, skip_rooms=self._busy_rooms)
-        for row in rows if not self._stopping else ():
+        rows = await self._outbox.due(now=now, limit=free, skip_rooms=self._busy_rooms)
+        if self._stopping:  # (perhaps while reading) nothing new starts: the database closes
+            rows = []
+        for row in rows:
             self._busy_rooms.add(row.room_id)
             task = asyncio.create_task(self._deliver(row))
             self._tasks.add(task)

@@ -11,7 +11,10 @@ harmless because handled events are recorded (see ``EventLog``).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +24,10 @@ from actionbot.store.db import Database, from_db_time, to_db_time
 _SYNC_TOKEN = "sync_token"
 _LAST_SYNC = "last_sync_at"
 _CROSS_SIGNING = "secret:cross-signing"
+_PERSON_HASH = "person-hash"
+_KEY_CHECK = "person-key-check"
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -93,6 +100,37 @@ class SessionStore:
             row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (key,))
         assert row is not None
         return bytes.fromhex(row["value"])
+
+    async def person_key(self, from_file: str | None) -> bytes | str:
+        """The key of the keyed hashes that stand for people, or why the bot must not start.
+
+        Kept in the database unless the operator gives a key file: then whoever holds the
+        database (or a backup) alone cannot test a list of user ids against the hashes. A
+        key that moves out of the database is deleted from it (hashes made with it match no
+        one: that is the point). The database remembers a check value of the file's key,
+        so a start without the file, or with another one, is refused instead of silently
+        making a new key that would orphan every hash (second review)."""
+        check = await self.value(_KEY_CHECK)
+        if from_file is None:
+            if check is not None:
+                return (
+                    "the key for person hashes is kept in a file (store.person_key_file or "
+                    "ACTIONBOT_PERSON_KEY_FILE), but none is configured: give the same file again"
+                )
+            return await self.install_secret(_PERSON_HASH)
+        key = from_file.encode()
+        mine = hmac.new(key, b"actionbot person key check", hashlib.sha256).hexdigest()[:16]
+        if check is not None and check != mine:
+            return "store.person_key_file holds another key than before: give the same file again"
+        if await self.forget_secret(_PERSON_HASH):
+            log.warning(
+                "the key for person hashes now comes from store.person_key_file; the one in "
+                "the database was deleted, so earlier proposers, RSVPs and reports are no "
+                "longer recognised as anyone's"
+            )
+        if check is None:
+            await self.set_value(_KEY_CHECK, mine)
+        return key
 
     async def value(self, name: str) -> str | None:
         row = await self._db.fetchone("SELECT value FROM kv WHERE key = ?", (name,))

@@ -61,6 +61,13 @@ class MatrixUser:
         )
         return await user.login()
 
+    async def on_new_device(self, store_dir: Path) -> MatrixUser:
+        """The same person, logged in again from a new device (e.g. after a server restart)."""
+        again = MatrixUser(
+            url=self.url, user_id=self.user_id, password=self.password, store_dir=store_dir
+        )
+        return await again.login()
+
     async def login(self) -> MatrixUser:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(

@@ -63,12 +63,7 @@ async def test_a_reminder_survives_a_five_minute_outage_once_and_marked_late(
         await asyncio.sleep(OUTAGE_S)
         await asyncio.to_thread(server.start)
 
-        alice = await MatrixUser(
-            url=server.url,
-            user_id=alice.user_id,
-            password=alice.password,
-            store_dir=tmp_path / "a2",
-        ).login()
+        alice = await alice.on_new_device(tmp_path / "a2")
 
         def is_start(seen) -> bool:
             body = seen.content.get("body", "")

@@ -44,12 +44,7 @@ async def test_bot_survives_a_homeserver_restart(tmp_path: Path, caplog) -> None
         await asyncio.to_thread(server.start)
 
         # The same person comes back on a new device: the bot must trust and decrypt it.
-        alice = await MatrixUser(
-            url=server.url,
-            user_id=alice.user_id,
-            password=alice.password,
-            store_dir=tmp_path / "a2",
-        ).login()
+        alice = await alice.on_new_device(tmp_path / "a2")
         sent_at = time.monotonic()
         command = await alice.send_text(room, "!help")
         answer = await alice.wait_for_reply(room, command, timeout=90)

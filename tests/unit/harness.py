@@ -222,11 +222,13 @@ def command_handler(h: Harness, *, limits: CommandLimits | None = None) -> Comma
     )
 
 
-def text_event(room: str, event_id: str, body: str, sent_at: datetime) -> events.TextMessage:
+def text_event(
+    room: str, event_id: str, body: str, sent_at: datetime, sender: str = "@mod:example.org"
+) -> events.TextMessage:
     return events.TextMessage(
         room_id=room,
         event_id=event_id,
-        sender="@mod:example.org",
+        sender=sender,
         body=body,
         sent_at=sent_at,
         encrypted=False,

@@ -326,7 +326,6 @@ async def test_the_person_key_can_live_outside_the_database(tmp_path) -> None:
     """Review: the key of the person hashes sat in the same database (and every backup),
     so whoever held it could test a list of user ids against every hash. With
     ``store.person_key_file`` the database holds no key; a stored one is deleted."""
-    from actionbot.app import _person_key
     from actionbot.config import load_config
     from actionbot.store.session import SessionStore
 
@@ -345,16 +344,14 @@ async def test_the_person_key_can_live_outside_the_database(tmp_path) -> None:
     db = await Database.open(tmp_path / "db.sqlite")
     sessions = SessionStore(db)
     stored = await sessions.install_secret("person-hash")  # an earlier run kept it here
-    assert await _person_key(config, sessions) == b"f" * 64
+    assert await sessions.person_key(config.person_key) == b"f" * 64
     left = await db.fetchall("SELECT key FROM kv WHERE key LIKE 'secret:person%'")
     assert left == [] and stored != b"f" * 64
-    assert await _person_key(config, sessions) == b"f" * 64  # the same file: fine
+    assert await sessions.person_key(config.person_key) == b"f" * 64  # the same file: fine
     # Second review: a later start without the file (a secret not mounted) silently made
     # a new key, orphaning every hash; another file likewise. Both are refused now.
-    from dataclasses import replace
-
-    without = await _person_key(replace(config, person_key=None), sessions)
-    other = await _person_key(replace(config, person_key="e" * 64), sessions)
+    without = await sessions.person_key(None)
+    other = await sessions.person_key("e" * 64)
     await db.close()
     assert isinstance(without, str) and "none is configured" in without
     assert isinstance(other, str) and "another key" in other
@@ -423,7 +420,7 @@ async def test_forged_sending_times_do_not_widen_the_buckets(tmp_path) -> None:
     """Second review: charged at the sending time its server claims, 300 commands stamped
     3 s apart but arriving at once were all accepted. Charged on arrival: the burst."""
     from actionbot.core.ratelimit import CommandLimits
-    from tests.unit.harness import command_handler
+    from tests.unit.harness import command_handler, text_event
 
     h = await make_harness(tmp_path, T0)
     await h.run("!node register Kyiv tz=UTC", room="!n0:x")
@@ -437,15 +434,7 @@ async def test_forged_sending_times_do_not_widen_the_buckets(tmp_path) -> None:
 
     handler = command_handler(h, limits=Counting())
     for n in range(300):
-        await handler.handle(
-            events.TextMessage(
-                room_id="!n0:x",
-                event_id=f"$f{n}",
-                sender="@mallory:evil.org",
-                body="!windows",
-                sent_at=T0 - timedelta(minutes=15) + timedelta(seconds=3 * n),
-                encrypted=False,
-            )
-        )
+        stamp = T0 - timedelta(minutes=15) + timedelta(seconds=3 * n)  # forged
+        await handler.handle(text_event("!n0:x", f"$f{n}", "!windows", stamp, "@mallory:evil.org"))
     await h.db.close()
     assert sum(allowed) == 15
